@@ -1,0 +1,126 @@
+"""boto3 client, table creation and the retry policy shared by the recorders."""
+
+from __future__ import annotations
+
+import functools
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+from eventsourcing.persistence import OperationalError
+
+T = TypeVar("T")
+
+# Errors after which the request may or may not have been applied.
+AMBIGUOUS_ERRORS = (ReadTimeoutError, ConnectionClosedError)
+# Errors after which the request was certainly not applied.
+UNSENT_ERRORS = (ConnectTimeoutError, EndpointConnectionError)
+TRANSIENT_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+        "LimitExceededException",
+    }
+)
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+@functools.lru_cache(maxsize=16)
+def make_client(endpoint_url: str | None, region: str | None) -> Any:
+    """One thread-safe client per endpoint; retries are ours (see `Backoff`), not botocore's."""
+    config = Config(
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=20,
+        max_pool_connections=64,
+    )
+    session = boto3.session.Session()
+    return session.client(
+        "dynamodb",
+        endpoint_url=endpoint_url or None,
+        region_name=region or session.region_name or "us-east-1",
+        config=config,
+    )
+
+
+@dataclass
+class Backoff:
+    """Bounded, jittered exponential backoff ("full jitter")."""
+
+    attempts: int = 10
+    base: float = 0.01
+    cap: float = 1.0
+
+    def sleeps(self) -> Iterator[float]:
+        for attempt in range(self.attempts - 1):
+            yield random.uniform(0, min(self.cap, self.base * 2**attempt))
+
+
+def call_with_retry(fn: Callable[..., T], backoff: Backoff, **kwargs: Any) -> T:
+    """Call a read (or an idempotent write), retrying throttling and transient faults."""
+    sleeps = backoff.sleeps()
+    while True:
+        try:
+            return fn(**kwargs)
+        except ClientError as e:
+            if error_code(e) not in TRANSIENT_CODES:
+                raise
+            last: Exception = e
+        except (*AMBIGUOUS_ERRORS, *UNSENT_ERRORS) as e:
+            last = e
+        try:
+            time.sleep(next(sleeps))
+        except StopIteration:
+            raise OperationalError(f"DynamoDB still failing after retries: {last}") from last
+
+
+_ensured: set[tuple[int, str]] = set()
+_ensure_lock = threading.Lock()
+
+
+def ensure_table(client: Any, table: str) -> None:
+    """Create the event table (pk: S, sk: N, stream NEW_IMAGE) when it does not exist."""
+    key = (id(client), table)
+    with _ensure_lock:
+        if key in _ensured:
+            return
+        try:
+            client.create_table(
+                TableName=table,
+                AttributeDefinitions=[
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "N"},
+                ],
+                KeySchema=[
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                BillingMode="PAY_PER_REQUEST",
+                StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+            )
+        except ClientError as e:
+            if error_code(e) != "ResourceInUseException":
+                raise
+        client.get_waiter("table_exists").wait(
+            TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+        _ensured.add(key)

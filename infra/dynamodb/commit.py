@@ -1,0 +1,363 @@
+"""One atomic ``insert_events`` call: a single TransactWriteItems, retried until it is decided.
+
+Per aggregate the transaction holds one conditional UpdateItem on its tip (new versions must be
+above the head version), or, when the tip is full, a Put of an archive item plus a Put of a fresh
+tip conditional on the head not having moved. The log pages are Puts conditional on absence at
+the next notification ids, and the tracking position is an UpdateItem conditional on rising.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
+
+from botocore.exceptions import ClientError
+from eventsourcing.persistence import DataError, IntegrityError, OperationalError, StoredEvent
+
+from infra.dynamodb.client import (
+    AMBIGUOUS_ERRORS,
+    TRANSIENT_CODES,
+    UNSENT_ERRORS,
+    Backoff,
+    error_code,
+)
+from infra.dynamodb.items import (
+    ITEM_LIMIT,
+    MAX_TRANSACTION_ITEMS,
+    PAGE_LIMIT,
+    TIP_LIMIT,
+    TIP_SK,
+    N,
+    S,
+    aggregate_pk,
+    encode_id,
+    event_size,
+    lists,
+    log_pk,
+    tracking_pk,
+)
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import Tracking
+
+    from infra.dynamodb.recorders import LogHead
+
+TRANSACTION_BYTES_LIMIT = 4 * 1024 * 1024
+HEAD_MOVES_LIMIT = 200  # log pages taken by other processes in a row before giving up
+TRANSIENT_REASONS = frozenset(
+    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+)
+
+
+def group_by_aggregate(events: Sequence[StoredEvent]) -> dict[UUID | str, list[StoredEvent]]:
+    """Each aggregate's new events, by version; a version repeated within the call is a conflict."""
+    batches: dict[UUID | str, list[StoredEvent]] = {}
+    for event in events:
+        batches.setdefault(event.originator_id, []).append(event)
+    for originator_id, batch in batches.items():
+        batch.sort(key=lambda e: e.originator_version)
+        versions = [e.originator_version for e in batch]
+        if len(set(versions)) != len(versions):
+            raise IntegrityError(f"Version repeated in one insert for {originator_id}: {versions}")
+    return batches
+
+
+def split_pages(events: Sequence[StoredEvent]) -> list[list[StoredEvent]]:
+    pages: list[list[StoredEvent]] = [[]]
+    size = 0
+    for event in events:
+        n = event_size(event)
+        if n > ITEM_LIMIT - 4096:
+            raise DataError(f"An event of {n} bytes cannot fit a 400 KB DynamoDB item")
+        if pages[-1] and size + n > PAGE_LIMIT:
+            pages.append([])
+            size = 0
+        pages[-1].append(event)
+        size += n
+    return pages
+
+
+@dataclass
+class Commit:
+    client: Any
+    table: str
+    app: str
+    events: Sequence[StoredEvent]
+    tracking: Tracking | None
+    head: LogHead | None  # None: no notification log (plain aggregate recorder)
+    backoff: Backoff
+    owner: str = ""  # application name that owns tracking positions
+    full_tips: dict[UUID | str, dict[str, Any]] = field(default_factory=dict)
+    tokens: list[str] = field(default_factory=list)
+    unknown_outcomes: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.batches = group_by_aggregate(self.events)
+        self.pages = split_pages(self.events) if self.head and self.events else []
+        self._check_limits()
+
+    def _check_limits(self) -> None:
+        for originator_id, batch in self.batches.items():
+            size = sum(event_size(e) for e in batch)
+            if size > ITEM_LIMIT - 4096:
+                raise DataError(
+                    f"{len(batch)} new events ({size} bytes) for aggregate {originator_id} "
+                    "exceed a 400 KB DynamoDB item; save fewer events at once"
+                )
+        count = 2 * len(self.batches) + len(self.pages) + (1 if self.tracking else 0)
+        if count > MAX_TRANSACTION_ITEMS:
+            raise DataError(
+                f"A save of {len(self.batches)} aggregates needs up to {count} transaction items; "
+                f"DynamoDB allows {MAX_TRANSACTION_ITEMS}: save at most "
+                f"{(MAX_TRANSACTION_ITEMS - len(self.pages) - 1) // 2} aggregates at once"
+            )
+        total = 2 * sum(event_size(e) for e in self.events)
+        if total > TRANSACTION_BYTES_LIMIT:
+            raise DataError(f"A save of {total} bytes exceeds DynamoDB's 4 MB transaction limit")
+
+    def run(self) -> list[int]:
+        """Write, retrying what is transient; returns the notification ids (empty without a log)."""
+        sleeps = self.backoff.sleeps()
+        head_moves = 0
+        token = uuid4().hex
+        while True:
+            first_id = self.head.next_id() if self.head else 0
+            items, roles = self._build(first_id, token)
+            if not items:
+                return []
+            try:
+                self.client.transact_write_items(TransactItems=items, ClientRequestToken=token)
+            except ClientError as e:
+                code = error_code(e)
+                if code == "TransactionCanceledException":
+                    try:
+                        decision = self._decide(e, roles)
+                    except _AlreadyApplied as applied:
+                        return self._committed(applied.first_id)
+                    if decision == "rebuild":  # parameters change, so the token must too
+                        token = uuid4().hex
+                        head_moves += 1
+                        if head_moves > HEAD_MOVES_LIMIT:
+                            raise OperationalError("Log head kept moving; gave up") from e
+                        continue
+                elif code not in TRANSIENT_CODES:
+                    raise
+                self._sleep(sleeps, e)
+            except AMBIGUOUS_ERRORS as e:
+                # Same token and items next time: DynamoDB applies the transaction at most once.
+                self.unknown_outcomes.append(first_id)
+                self._sleep(sleeps, e)
+            except UNSENT_ERRORS as e:
+                self._sleep(sleeps, e)
+            else:
+                return self._committed(first_id)
+
+    def _committed(self, first_id: int) -> list[int]:
+        if not self.head:
+            return []
+        self.head.advance(first_id + len(self.events))
+        return list(range(first_id, first_id + len(self.events)))
+
+    @staticmethod
+    def _sleep(sleeps: Any, cause: Exception) -> None:
+        try:
+            time.sleep(next(sleeps))
+        except StopIteration:
+            raise OperationalError(f"DynamoDB write still failing after retries: {cause}") from cause
+
+    def _build(self, first_id: int, token: str) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
+        self.tokens.append(token)
+        items: list[dict[str, Any]] = []
+        roles: list[tuple[str, Any]] = []
+        for originator_id, batch in self.batches.items():
+            pk = aggregate_pk(self.app, originator_id)
+            full = self.full_tips.get(originator_id)
+            if full is None:
+                items.append(self._append_to_tip(pk, batch, token))
+                roles.append(("tip", originator_id))
+            else:
+                items.extend(self._move_tip(pk, batch, full, token))
+                roles.extend([("moved", originator_id), ("moved", originator_id)])
+        next_id = first_id
+        for page in self.pages:
+            items.append(self._page(next_id, page, token))
+            roles.append(("page", next_id))
+            next_id += len(page)
+        if self.tracking is not None:
+            items.append(self._track(self.tracking))
+            roles.append(("tracking", self.tracking))
+        return items, roles
+
+    def _append_to_tip(self, pk: str, batch: list[StoredEvent], token: str) -> dict[str, Any]:
+        size = sum(event_size(e) for e in batch)
+        new = lists(batch)
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": {"pk": S(pk), "sk": N(TIP_SK)},
+                "UpdateExpression": (
+                    "SET v = :last, vs = list_append(if_not_exists(vs, :nil), :vs), "
+                    "ts = list_append(if_not_exists(ts, :nil), :ts), "
+                    "ss = list_append(if_not_exists(ss, :nil), :ss), "
+                    "sz = if_not_exists(sz, :zero) + :size, tok = :tok"
+                ),
+                "ConditionExpression": (
+                    "(attribute_not_exists(v) OR v < :first) "
+                    "AND (attribute_not_exists(sz) OR sz <= :room)"
+                ),
+                "ExpressionAttributeValues": {
+                    ":last": N(batch[-1].originator_version),
+                    ":first": N(batch[0].originator_version),
+                    ":nil": {"L": []},
+                    ":vs": new["vs"],
+                    ":ts": new["ts"],
+                    ":ss": new["ss"],
+                    ":zero": N(0),
+                    ":size": N(size),
+                    ":room": N(TIP_LIMIT - size),
+                    ":tok": S(token),
+                },
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    def _move_tip(
+        self, pk: str, batch: list[StoredEvent], full: dict[str, Any], token: str
+    ) -> list[dict[str, Any]]:
+        archive = {"pk": S(pk), "sk": full["vs"]["L"][0], **{k: full[k] for k in ("vs", "ts", "ss")}}
+        tip = {
+            "pk": S(pk),
+            "sk": N(TIP_SK),
+            "v": N(batch[-1].originator_version),
+            "sz": N(sum(event_size(e) for e in batch)),
+            "tok": S(token),
+            **lists(batch),
+        }
+        return [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": archive,
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": tip,
+                    "ConditionExpression": "v = :old AND v < :first",
+                    "ExpressionAttributeValues": {
+                        ":old": full["v"],
+                        ":first": N(batch[0].originator_version),
+                    },
+                }
+            },
+        ]
+
+    def _page(self, first_id: int, page: list[StoredEvent], token: str) -> dict[str, Any]:
+        item = {
+            "pk": S(log_pk(self.app)),
+            "sk": N(first_id),
+            "kind": S("log"),
+            "app": S(self.app),
+            "os": {"L": [S(encode_id(e.originator_id)) for e in page]},
+            "tok": S(token),
+            **lists(page),
+        }
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+
+    def _track(self, tracking: Tracking) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": {"pk": S(tracking_pk(self.owner, tracking.application_name)), "sk": N(0)},
+                "UpdateExpression": "SET n = :n",
+                "ConditionExpression": "attribute_not_exists(n) OR n < :n",
+                "ExpressionAttributeValues": {":n": N(tracking.notification_id)},
+            }
+        }
+
+    def _decide(self, error: ClientError, roles: list[tuple[str, Any]]) -> str:
+        """'rebuild' (head moved or a tip is full), 'transient', or raise IntegrityError."""
+        reasons = error.response.get("CancellationReasons") or []
+        failed = [
+            (role, reason)
+            for role, reason in zip(roles, reasons, strict=False)
+            if reason.get("Code") == "ConditionalCheckFailed"
+        ]
+        if not failed:
+            codes = {r.get("Code") for r in reasons} - {"None", None}
+            if codes <= TRANSIENT_REASONS:
+                return "transient"
+            raise error
+        rebuild = False
+        for (kind, key), reason in failed:
+            if kind == "page":
+                assert self.head is not None
+                self.head.refresh()
+                rebuild = True
+            elif kind == "tracking":
+                self._conflict(f"Tracking position {key} is not above the stored one")
+            else:
+                old = reason.get("Item") or self._read_tip(key)
+                first = self.batches[key][0].originator_version
+                if old is not None and int(old["v"]["N"]) >= first:
+                    self._conflict(f"Version {first} of {key} conflicts: head is at {old['v']['N']}")
+                if old is not None:  # the tip is full: move it to an archive item
+                    self.full_tips[key] = old
+                rebuild = True
+        return "rebuild" if rebuild else "transient"
+
+    def _read_tip(self, originator_id: UUID | str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self.client.get_item(
+            TableName=self.table,
+            Key={"pk": S(aggregate_pk(self.app, originator_id)), "sk": N(TIP_SK)},
+            ConsistentRead=True,
+        ).get("Item")
+        return item
+
+    def _conflict(self, message: str) -> None:
+        if self.unknown_outcomes and self._applied_earlier():
+            raise _AlreadyApplied(self.unknown_outcomes[-1])
+        raise IntegrityError(message)
+
+    def _applied_earlier(self) -> bool:
+        """After an unknown outcome, check whether one of our own attempts was applied."""
+        if self.head is not None and self.pages:
+            for first_id in self.unknown_outcomes:
+                item = self.client.get_item(
+                    TableName=self.table,
+                    Key={"pk": S(log_pk(self.app)), "sk": N(first_id)},
+                    ConsistentRead=True,
+                ).get("Item")
+                if item and item.get("tok", {}).get("S") in self.tokens:
+                    self.unknown_outcomes = [first_id]
+                    return True
+            return False
+        # No log: our attempt was applied if every aggregate holds exactly our events.
+        from infra.dynamodb.recorders import read_aggregate
+
+        for originator_id, batch in self.batches.items():
+            stored = read_aggregate(
+                self.client, self.table, self.app, originator_id,
+                gt=batch[0].originator_version - 1, lte=batch[-1].originator_version,
+            )
+            if [(e.originator_version, e.topic, e.state) for e in stored] != [
+                (e.originator_version, e.topic, e.state) for e in batch
+            ]:
+                return False
+        return True
+
+
+class _AlreadyApplied(Exception):  # noqa: N818 - control flow, never escapes the recorder
+    def __init__(self, first_id: int) -> None:
+        self.first_id = first_id
