@@ -18,8 +18,9 @@ Guarantees:
   the next id only from a commit. Writers in one process queue on a lock per log; writers in
   other processes lose the race, re-read the head and retry.
 - Throttling, ``TransactionConflict`` and a moved log head are retried with bounded, jittered
-  exponential backoff. A timed-out write is retried with the same ``ClientRequestToken``, so
-  DynamoDB applies it at most once, and checked again before a conflict is reported.
+  exponential backoff. A write whose answer was lost (timeout) is retried as it was; if the retry
+  conflicts, the store is read back (every write is stamped with a token) to tell our own
+  applied write from another writer's before any conflict is reported.
 
 Limits (checked before sending, raising ``DataError`` with the reason):
 

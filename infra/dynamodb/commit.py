@@ -1,8 +1,9 @@
 """One atomic ``insert_events`` call: a single TransactWriteItems, retried until it is decided.
 
-Per aggregate the transaction holds one conditional UpdateItem on its tip (new versions must be
-above the head version), or, when the tip is full, a Put of an archive item plus a Put of a fresh
-tip conditional on the head not having moved. The log pages are Puts conditional on absence at
+Per aggregate the transaction holds one item: a Put of a new tip (conditional on absence) for an
+aggregate's first events, else an UpdateItem appending to its tip (new versions must be above the
+head version); when the tip is full, a Put of an archive item plus a Put of a fresh tip
+conditional on the head not having moved. The log pages are Puts conditional on absence at
 the next notification ids, and the tracking position is an UpdateItem conditional on rising.
 """
 
@@ -31,12 +32,13 @@ from infra.dynamodb.items import (
     TIP_LIMIT,
     TIP_SK,
     N,
+    Packed,
     S,
     aggregate_pk,
-    encode_id,
     event_size,
-    lists,
     log_pk,
+    pack,
+    pack_page,
     tracking_pk,
 )
 
@@ -91,7 +93,9 @@ class Commit:
     backoff: Backoff
     owner: str = ""  # application name that owns tracking positions
     full_tips: dict[UUID | str, dict[str, Any]] = field(default_factory=dict)
-    tokens: list[str] = field(default_factory=list)
+    existing: set[UUID | str] = field(default_factory=set)  # tips found present by a failed Put
+    # Stamped on what we write, to recognise our own write after an unknown outcome.
+    token: str = field(default_factory=lambda: uuid4().hex)
     unknown_outcomes: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -122,14 +126,13 @@ class Commit:
         """Write, retrying what is transient; returns the notification ids (empty without a log)."""
         sleeps = self.backoff.sleeps()
         head_moves = 0
-        token = uuid4().hex
         while True:
             first_id = self.head.next_id() if self.head else 0
-            items, roles = self._build(first_id, token)
+            items, roles = self._build(first_id, self.token)
             if not items:
                 return []
             try:
-                self.client.transact_write_items(TransactItems=items, ClientRequestToken=token)
+                self.client.transact_write_items(TransactItems=items)
             except ClientError as e:
                 code = error_code(e)
                 if code == "TransactionCanceledException":
@@ -137,8 +140,7 @@ class Commit:
                         decision = self._decide(e, roles)
                     except _AlreadyApplied as applied:
                         return self._committed(applied.first_id)
-                    if decision == "rebuild":  # parameters change, so the token must too
-                        token = uuid4().hex
+                    if decision == "rebuild":
                         head_moves += 1
                         if head_moves > HEAD_MOVES_LIMIT:
                             raise OperationalError("Log head kept moving; gave up") from e
@@ -147,7 +149,7 @@ class Commit:
                     raise
                 self._sleep(sleeps, e)
             except AMBIGUOUS_ERRORS as e:
-                # Same token and items next time: DynamoDB applies the transaction at most once.
+                # Maybe applied: a conflict on a later attempt is checked against what we wrote.
                 self.unknown_outcomes.append(first_id)
                 self._sleep(sleeps, e)
             except UNSENT_ERRORS as e:
@@ -166,16 +168,27 @@ class Commit:
         try:
             time.sleep(next(sleeps))
         except StopIteration:
-            raise OperationalError(f"DynamoDB write still failing after retries: {cause}") from cause
+            raise OperationalError(
+                f"DynamoDB write still failing after retries: {cause}"
+            ) from cause
 
-    def _build(self, first_id: int, token: str) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
-        self.tokens.append(token)
+    def _build(
+        self, first_id: int, token: str
+    ) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
         items: list[dict[str, Any]] = []
         roles: list[tuple[str, Any]] = []
         for originator_id, batch in self.batches.items():
             pk = aggregate_pk(self.app, originator_id)
             full = self.full_tips.get(originator_id)
-            if full is None:
+            if (
+                full is None
+                and batch[0].originator_version <= 1
+                and originator_id not in self.existing
+            ):
+                # Most likely a new aggregate: a Put is cheaper than the list-appending update.
+                items.append(self._new_tip(pk, batch, token))
+                roles.append(("new", originator_id))
+            elif full is None:
                 items.append(self._append_to_tip(pk, batch, token))
                 roles.append(("tip", originator_id))
             else:
@@ -191,17 +204,34 @@ class Commit:
             roles.append(("tracking", self.tracking))
         return items, roles
 
+    def _tip_item(self, pk: str, batch: list[StoredEvent], token: str) -> dict[str, Any]:
+        return {
+            "pk": S(pk),
+            "sk": N(TIP_SK),
+            "v": N(batch[-1].originator_version),
+            "sz": N(sum(event_size(e) for e in batch)),
+            "tok": S(token),
+            "bs": {"L": [pack(batch)]},
+        }
+
+    def _new_tip(self, pk: str, batch: list[StoredEvent], token: str) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": self._tip_item(pk, batch, token),
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
     def _append_to_tip(self, pk: str, batch: list[StoredEvent], token: str) -> dict[str, Any]:
         size = sum(event_size(e) for e in batch)
-        new = lists(batch)
         return {
             "Update": {
                 "TableName": self.table,
                 "Key": {"pk": S(pk), "sk": N(TIP_SK)},
                 "UpdateExpression": (
-                    "SET v = :last, vs = list_append(if_not_exists(vs, :nil), :vs), "
-                    "ts = list_append(if_not_exists(ts, :nil), :ts), "
-                    "ss = list_append(if_not_exists(ss, :nil), :ss), "
+                    "SET v = :last, bs = list_append(if_not_exists(bs, :nil), :bs), "
                     "sz = if_not_exists(sz, :zero) + :size, tok = :tok"
                 ),
                 "ConditionExpression": (
@@ -212,9 +242,7 @@ class Commit:
                     ":last": N(batch[-1].originator_version),
                     ":first": N(batch[0].originator_version),
                     ":nil": {"L": []},
-                    ":vs": new["vs"],
-                    ":ts": new["ts"],
-                    ":ss": new["ss"],
+                    ":bs": {"L": [pack(batch)]},
                     ":zero": N(0),
                     ":size": N(size),
                     ":room": N(TIP_LIMIT - size),
@@ -227,15 +255,8 @@ class Commit:
     def _move_tip(
         self, pk: str, batch: list[StoredEvent], full: dict[str, Any], token: str
     ) -> list[dict[str, Any]]:
-        archive = {"pk": S(pk), "sk": full["vs"]["L"][0], **{k: full[k] for k in ("vs", "ts", "ss")}}
-        tip = {
-            "pk": S(pk),
-            "sk": N(TIP_SK),
-            "v": N(batch[-1].originator_version),
-            "sz": N(sum(event_size(e) for e in batch)),
-            "tok": S(token),
-            **lists(batch),
-        }
+        archive = {"pk": S(pk), "sk": N(Packed.from_item(full).versions[0]), "bs": full["bs"]}
+        tip = self._tip_item(pk, batch, token)
         return [
             {
                 "Put": {
@@ -263,9 +284,9 @@ class Commit:
             "sk": N(first_id),
             "kind": S("log"),
             "app": S(self.app),
-            "os": {"L": [S(encode_id(e.originator_id)) for e in page]},
+            "n": N(len(page)),
+            "ev": pack_page(page),
             "tok": S(token),
-            **lists(page),
         }
         return {
             "Put": {
@@ -308,11 +329,15 @@ class Commit:
             elif kind == "tracking":
                 self._conflict(f"Tracking position {key} is not above the stored one")
             else:
-                old = reason.get("Item") or self._read_tip(key)
+                old: dict[str, Any] | None = dict(reason.get("Item") or {}) or self._read_tip(key)
                 first = self.batches[key][0].originator_version
                 if old is not None and int(old["v"]["N"]) >= first:
-                    self._conflict(f"Version {first} of {key} conflicts: head is at {old['v']['N']}")
-                if old is not None:  # the tip is full: move it to an archive item
+                    self._conflict(
+                        f"Version {first} of {key} conflicts: head is at {old['v']['N']}"
+                    )
+                if old is not None and kind == "new":
+                    self.existing.add(key)  # append to the tip that is there
+                elif old is not None:  # the tip is full: move it to an archive item
                     self.full_tips[key] = old
                 rebuild = True
         return "rebuild" if rebuild else "transient"
@@ -332,6 +357,8 @@ class Commit:
 
     def _applied_earlier(self) -> bool:
         """After an unknown outcome, check whether one of our own attempts was applied."""
+        if not self.events:
+            return self.tracking is not None and self._tracked() == self.tracking.notification_id
         if self.head is not None and self.pages:
             for first_id in self.unknown_outcomes:
                 item = self.client.get_item(
@@ -339,7 +366,7 @@ class Commit:
                     Key={"pk": S(log_pk(self.app)), "sk": N(first_id)},
                     ConsistentRead=True,
                 ).get("Item")
-                if item and item.get("tok", {}).get("S") in self.tokens:
+                if item and item.get("tok", {}).get("S") == self.token:
                     self.unknown_outcomes = [first_id]
                     return True
             return False
@@ -348,14 +375,27 @@ class Commit:
 
         for originator_id, batch in self.batches.items():
             stored = read_aggregate(
-                self.client, self.table, self.app, originator_id,
-                gt=batch[0].originator_version - 1, lte=batch[-1].originator_version,
+                self.client,
+                self.table,
+                self.app,
+                originator_id,
+                gt=batch[0].originator_version - 1,
+                lte=batch[-1].originator_version,
             )
             if [(e.originator_version, e.topic, e.state) for e in stored] != [
                 (e.originator_version, e.topic, e.state) for e in batch
             ]:
                 return False
         return True
+
+    def _tracked(self) -> int | None:
+        assert self.tracking is not None
+        item = self.client.get_item(
+            TableName=self.table,
+            ConsistentRead=True,
+            Key={"pk": S(tracking_pk(self.owner, self.tracking.application_name)), "sk": N(0)},
+        ).get("Item")
+        return int(item["n"]["N"]) if item else None
 
 
 class _AlreadyApplied(Exception):  # noqa: N818 - control flow, never escapes the recorder

@@ -2,10 +2,14 @@
 
 Keys (``pk`` string, ``sk`` number), all namespaced by application name:
 
-- ``<app>#E#<id>``  sk = TIP_SK: the aggregate's *tip*: head version ``v`` and its recent events;
-                    sk = first version: immutable archive items the tip was moved into.
+- ``<app>#E#<id>``  sk = TIP_SK: the aggregate's *tip*: head version ``v`` and ``bs``, a list of
+                    packed batches (one per save); sk = first version: immutable archive items
+                    holding the ``bs`` of a tip that grew full.
 - ``<app>#L``       sk = first notification id: a page of the notification log (one or more per
-                    save), holding every event of that save with its originator.
+                    save): ``ev``, every event of that save with its originator, packed; ``n``.
+
+Events are packed with msgpack into one binary attribute per batch: far cheaper to send, check
+and parse than one list element per field per event.
 - ``<app>#T#<up>``  sk = 0: tracking position ``n`` of upstream application ``up``.
 - ``<app>#S#<id>``  sk = version: one snapshot.
 """
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from eventsourcing.persistence import StoredEvent
 
 TIP_SK = 2**62  # sorts after every archive item of an aggregate
@@ -64,18 +69,28 @@ def S(value: str) -> dict[str, str]:  # noqa: N802
     return {"S": value}
 
 
-def lists(events: Sequence[StoredEvent]) -> dict[str, Any]:
-    """The parallel lists (versions, topics, states) that tips, archives and pages hold."""
-    return {
-        "vs": {"L": [N(e.originator_version) for e in events]},
-        "ts": {"L": [S(e.topic) for e in events]},
-        "ss": {"L": [{"B": e.state} for e in events]},
-    }
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder()
+
+
+def pack(events: Sequence[StoredEvent]) -> dict[str, bytes]:
+    """One aggregate's batch: [[version, topic, state], ...]."""
+    return {"B": _encoder.encode([[e.originator_version, e.topic, e.state] for e in events])}
+
+
+def pack_page(events: Sequence[StoredEvent]) -> dict[str, bytes]:
+    """A log page: [[originator id, version, topic, state], ...]."""
+    rows = [[encode_id(e.originator_id), e.originator_version, e.topic, e.state] for e in events]
+    return {"B": _encoder.encode(rows)}
+
+
+def unpack_page(item: dict[str, Any]) -> list[tuple[UUID | str, int, str, bytes]]:
+    return [(decode_id(o), v, t, s) for o, v, t, s in _decoder.decode(item["ev"]["B"])]
 
 
 @dataclass(frozen=True)
 class Packed:
-    """Events decoded from one tip, archive or log page."""
+    """Events decoded from one tip or archive item, in version order."""
 
     versions: list[int]
     topics: list[str]
@@ -83,11 +98,8 @@ class Packed:
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Packed:
-        return cls(
-            versions=[int(v["N"]) for v in item["vs"]["L"]],
-            topics=[t["S"] for t in item["ts"]["L"]],
-            states=[bytes(s["B"]) for s in item["ss"]["L"]],
-        )
+        rows = [row for blob in item["bs"]["L"] for row in _decoder.decode(blob["B"])]
+        return cls([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
 
     def events(self, originator_id: UUID | str) -> list[StoredEvent]:
         return [

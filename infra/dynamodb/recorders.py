@@ -28,10 +28,10 @@ from infra.dynamodb.items import (
     Packed,
     S,
     aggregate_pk,
-    decode_id,
     log_pk,
     snapshot_pk,
     tracking_pk,
+    unpack_page,
 )
 
 _log_locks: dict[tuple[str, str], threading.Lock] = {}
@@ -78,17 +78,18 @@ def read_aggregate(
     )
     found: list[StoredEvent] = []
     for item in items:
+        packed = Packed.from_item(item)
         events = [
             e
-            for e in Packed.from_item(item).events(originator_id)
+            for e in packed.events(originator_id)
             if (gt is None or e.originator_version > gt)
             and (lte is None or e.originator_version <= lte)
         ]
         found.extend(events if forward else reversed(events))
-        oldest = int(item["vs"]["L"][0]["N"])
+        oldest = packed.versions[0]
         if forward and limit is not None and len(found) >= limit:
             break
-        if forward and lte is not None and int(item["vs"]["L"][-1]["N"]) >= lte:
+        if forward and lte is not None and packed.versions[-1] >= lte:
             break
         if not forward and gt is not None and oldest <= gt:
             break  # every older item holds versions at or below gt
@@ -110,9 +111,12 @@ class DynamoDBRecorder:
 class DynamoDBAggregateRecorder(DynamoDBRecorder, AggregateRecorder):
     """Events per aggregate; no notification log."""
 
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         if stored_events:
             self._commit(stored_events, None, None)
+        return None
 
     def _commit(
         self, events: Sequence[StoredEvent], tracking: Tracking | None, head: LogHead | None
@@ -138,8 +142,15 @@ class DynamoDBAggregateRecorder(DynamoDBRecorder, AggregateRecorder):
         limit: int | None = None,
     ) -> list[StoredEvent]:
         return read_aggregate(
-            self.client, self.table, self.app, originator_id,
-            gt=gt, lte=lte, desc=desc, limit=limit, backoff=self.backoff,
+            self.client,
+            self.table,
+            self.app,
+            originator_id,
+            gt=gt,
+            lte=lte,
+            desc=desc,
+            limit=limit,
+            backoff=self.backoff,
         )
 
 
@@ -168,7 +179,8 @@ class DynamoDBSnapshotRecorder(DynamoDBRecorder, AggregateRecorder):
         for start in range(0, len(puts), 100):
             try:
                 call_with_retry(
-                    self.client.transact_write_items, self.backoff,
+                    self.client.transact_write_items,
+                    self.backoff,
                     TransactItems=puts[start : start + 100],
                 )
             except self.client.exceptions.TransactionCanceledException as e:
@@ -196,8 +208,13 @@ class DynamoDBSnapshotRecorder(DynamoDBRecorder, AggregateRecorder):
             values[":hi"] = N(lte)
         extra = {"Limit": limit} if limit else {}
         items = _query(
-            self.client, self.backoff, TableName=self.table, KeyConditionExpression=condition,
-            ExpressionAttributeValues=values, ScanIndexForward=not desc, **extra,
+            self.client,
+            self.backoff,
+            TableName=self.table,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ScanIndexForward=not desc,
+            **extra,
         )
         found = [
             StoredEvent(originator_id, int(i["sk"]["N"]), i["t"]["S"], bytes(i["s"]["B"]))
@@ -231,7 +248,11 @@ class DynamoDBApplicationRecorder(DynamoDBAggregateRecorder, ApplicationRecorder
     """Adds the application's notification log: dense ids, in commit order."""
 
     def __init__(
-        self, client: Any, table: str, app: str, backoff: Backoff | None = None,
+        self,
+        client: Any,
+        table: str,
+        app: str,
+        backoff: Backoff | None = None,
         poll_interval: float = 0.2,
     ) -> None:
         super().__init__(client, table, app, backoff)
@@ -239,7 +260,9 @@ class DynamoDBApplicationRecorder(DynamoDBAggregateRecorder, ApplicationRecorder
         self.poll_interval = poll_interval
         self.listeners: set[threading.Event] = set()
 
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         tracking: Tracking | None = kwargs.get("tracking")
         if not stored_events and tracking is None:
             return []
@@ -253,9 +276,12 @@ class DynamoDBApplicationRecorder(DynamoDBAggregateRecorder, ApplicationRecorder
         """Log pages holding ids from `lo` on, oldest first."""
         pk = {":pk": S(log_pk(self.app))}
         following = _query(
-            self.client, self.backoff, TableName=self.table,
+            self.client,
+            self.backoff,
+            TableName=self.table,
             KeyConditionExpression="pk = :pk AND sk >= :lo",
-            ExpressionAttributeValues={**pk, ":lo": N(lo)}, Limit=50,
+            ExpressionAttributeValues={**pk, ":lo": N(lo)},
+            Limit=50,
         )
         first = next(following, None)
         if lo > 1 and (first is None or int(first["sk"]["N"]) != lo):
@@ -266,10 +292,14 @@ class DynamoDBApplicationRecorder(DynamoDBAggregateRecorder, ApplicationRecorder
 
     def _last_page_before(self, lo: int) -> list[dict[str, Any]]:
         page = call_with_retry(
-            self.client.query, self.backoff, TableName=self.table, ConsistentRead=True,
+            self.client.query,
+            self.backoff,
+            TableName=self.table,
+            ConsistentRead=True,
             KeyConditionExpression="pk = :pk AND sk < :lo",
             ExpressionAttributeValues={":pk": S(log_pk(self.app)), ":lo": N(lo)},
-            ScanIndexForward=False, Limit=1,
+            ScanIndexForward=False,
+            Limit=1,
         )
         items: list[dict[str, Any]] = page.get("Items", [])
         return items
@@ -289,32 +319,33 @@ class DynamoDBApplicationRecorder(DynamoDBAggregateRecorder, ApplicationRecorder
         found: list[Notification] = []
         for item in self._pages(lo):
             first_id = int(item["sk"]["N"])
-            packed = Packed.from_item(item)
-            ids = [decode_id(o["S"]) for o in item["os"]["L"]]
-            for i, (version, topic, state) in enumerate(
-                zip(packed.versions, packed.topics, packed.states, strict=True)
-            ):
+            for i, (originator_id, version, topic, state) in enumerate(unpack_page(item)):
                 nid = first_id + i
                 if nid < lo or (wanted and topic not in wanted):
                     continue
                 if stop is not None and nid > stop:
                     return found
-                found.append(Notification(ids[i], version, topic, state, id=nid))
+                found.append(Notification(originator_id, version, topic, state, id=nid))
                 if len(found) >= limit:
                     return found
         return found
 
     def max_notification_id(self) -> int | None:
         page = call_with_retry(
-            self.client.query, self.backoff, TableName=self.table, ConsistentRead=True,
+            self.client.query,
+            self.backoff,
+            TableName=self.table,
+            ConsistentRead=True,
             KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues={":pk": S(log_pk(self.app))},
-            ScanIndexForward=False, Limit=1, ProjectionExpression="sk, vs",
+            ScanIndexForward=False,
+            Limit=1,
+            ProjectionExpression="sk, n",
         )
         items = page.get("Items", [])
         if not items:
             return None
-        return int(items[0]["sk"]["N"]) + len(items[0]["vs"]["L"]) - 1
+        return int(items[0]["sk"]["N"]) + int(items[0]["n"]["N"]) - 1
 
     def subscribe(
         self, gt: int | None = None, topics: Sequence[str] = ()
@@ -326,7 +357,9 @@ class DynamoDBSubscription(ListenNotifySubscription[DynamoDBApplicationRecorder]
     """Pulls new notifications when this process writes, and polls for other writers."""
 
     def __init__(
-        self, recorder: DynamoDBApplicationRecorder, gt: int | None = None,
+        self,
+        recorder: DynamoDBApplicationRecorder,
+        gt: int | None = None,
         topics: Sequence[str] = (),
     ) -> None:
         super().__init__(recorder=recorder, gt=gt, topics=topics)
@@ -351,20 +384,23 @@ class DynamoDBTrackingRecorder(DynamoDBRecorder, TrackingRecorder):
     def insert_tracking(self, tracking: Tracking) -> None:
         try:
             call_with_retry(
-                self.client.update_item, self.backoff, TableName=self.table,
+                self.client.update_item,
+                self.backoff,
+                TableName=self.table,
                 Key={"pk": S(tracking_pk(self.app, tracking.application_name)), "sk": N(0)},
                 UpdateExpression="SET n = :n",
                 ConditionExpression="attribute_not_exists(n) OR n < :n",
                 ExpressionAttributeValues={":n": N(tracking.notification_id)},
             )
         except self.client.exceptions.ConditionalCheckFailedException as e:
-            raise IntegrityError(
-                f"Tracking position {tracking} is not above the stored one"
-            ) from e
+            raise IntegrityError(f"Tracking position {tracking} is not above the stored one") from e
 
     def max_tracking_id(self, application_name: str) -> int | None:
         item = call_with_retry(
-            self.client.get_item, self.backoff, TableName=self.table, ConsistentRead=True,
+            self.client.get_item,
+            self.backoff,
+            TableName=self.table,
+            ConsistentRead=True,
             Key={"pk": S(tracking_pk(self.app, application_name)), "sk": N(0)},
         ).get("Item")
         return int(item["n"]["N"]) if item else None

@@ -20,7 +20,9 @@ class _Raw:
 
 
 def error_response(code: str, status: int = 400, **extra: Any) -> AWSResponse:
-    body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": code, **extra})
+    body = json.dumps(
+        {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": code, **extra}
+    )
     headers = {"x-amzn-ErrorType": code, "Content-Type": "application/x-amz-json-1.0"}
     return AWSResponse("http://fault", status, headers, _Raw(body.encode()))
 

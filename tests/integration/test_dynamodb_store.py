@@ -7,7 +7,13 @@ from uuid import uuid4
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
-from eventsourcing.persistence import DataError, IntegrityError, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    DataError,
+    IntegrityError,
+    OperationalError,
+    StoredEvent,
+    Tracking,
+)
 from eventsourcing.utils import Environment
 
 from infra.dynamodb import DynamoDBFactory
@@ -95,25 +101,32 @@ def test_store_write_applied_but_answer_lost_is_not_duplicated() -> None:
     assert recorder.insert_events([event(a, 3)]) == [3]
 
 
-def test_store_rechecks_unknown_outcome_before_reporting_conflict() -> None:
-    # GIVEN an applied write whose answer was lost, and a retry DynamoDB cannot match to it
-    # (a new client request token, as after the token's 10-minute window)
-    recorder = app_recorder()
+def test_store_unknown_outcome_without_log_is_rechecked() -> None:
+    # GIVEN a plain aggregate recorder (no log) whose applied write lost its answer
+    env = Environment("Shop", {"DYNAMODB_TABLE": fresh_table_name(), "CREATE_TABLE": "y"})
+    recorder = DynamoDBFactory(env).aggregate_recorder()
     a = uuid4()
-    client = recorder.client
+    client = recorder.client  # type: ignore[attr-defined]
+    with inject(client, "TransactWriteItems", [read_timeout], stage="after-call") as hits:
+        recorder.insert_events([event(a, 1), event(a, 2)])
+    # THEN the retry's conflict is recognised as our own write
+    assert hits == ["TransactWriteItems"]
+    assert [e.originator_version for e in recorder.select_events(a)] == [1, 2]
+    # AND a real conflict is still reported after an unknown outcome
+    with (
+        inject(client, "TransactWriteItems", [read_timeout], stage="after-call"),
+        pytest.raises(IntegrityError),
+    ):
+        recorder.insert_events([event(a, 2, b"other")])
 
-    def new_token(params: dict[str, Any], **_: Any) -> None:
-        params["ClientRequestToken"] = uuid4().hex
 
-    client.meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", new_token)
-    try:
-        with inject(client, "TransactWriteItems", [read_timeout], stage="after-call"):
-            ids = recorder.insert_events([event(a, 1)])
-    finally:
-        client.meta.events.unregister("before-parameter-build.dynamodb.TransactWriteItems", new_token)
-    # THEN the conflict on the retry is recognised as our own write, not reported as a conflict
-    assert ids == [1]
-    assert log_ids(recorder) == [(a, 1, 1)]
+def test_store_unknown_outcome_of_tracking_only_write_is_rechecked() -> None:
+    env = Environment("Proj", {"DYNAMODB_TABLE": fresh_table_name(), "CREATE_TABLE": "y"})
+    recorder = DynamoDBFactory(env).process_recorder()
+    client = recorder.client  # type: ignore[attr-defined]
+    with inject(client, "TransactWriteItems", [read_timeout], stage="after-call"):
+        recorder.insert_events([], tracking=Tracking("Upstream", 7))
+    assert recorder.max_tracking_id("Upstream") == 7
 
 
 def test_store_write_not_sent_is_retried() -> None:
@@ -160,8 +173,10 @@ def test_store_large_save_spans_several_log_pages() -> None:
     ids = recorder.insert_events(events)
     assert ids == list(range(1, 701))
     pages = recorder.client.query(
-        TableName=recorder.table, KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": "Shop#L"}}, Select="COUNT",
+        TableName=recorder.table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "Shop#L"}},
+        Select="COUNT",
     )["Count"]
     assert pages >= 3
     # Reading from inside a page and across page boundaries returns exactly the ids asked for
@@ -182,7 +197,8 @@ def test_store_moves_full_tip_to_archive_and_reads_back_in_order() -> None:
         version += len(batch)
         saves += 1
     items = recorder.client.query(
-        TableName=recorder.table, KeyConditionExpression="pk = :pk",
+        TableName=recorder.table,
+        KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues={":pk": {"S": aggregate_pk("Shop", a)}},
     )["Items"]
     assert len(items) >= 3  # archives plus the tip
@@ -195,7 +211,9 @@ def test_store_moves_full_tip_to_archive_and_reads_back_in_order() -> None:
     )
     assert [e.originator_version for e in recorder.select_events(a, limit=5)] == list(range(5))
     assert [e.originator_version for e in recorder.select_events(a, lte=7, desc=True, limit=3)] == [
-        7, 6, 5
+        7,
+        6,
+        5,
     ]
     with pytest.raises(IntegrityError):
         recorder.insert_events([event(a, version - 1)])
