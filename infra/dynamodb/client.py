@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlparse
 
 import boto3
 from botocore.config import Config
@@ -56,12 +57,22 @@ def make_client(endpoint_url: str | None, region: str | None) -> Any:
         parameter_validation=False,
     )
     session = boto3.session.Session()
+    credentials: dict[str, str] = {}
+    if _is_loopback(endpoint_url) and session.get_credentials() is None:
+        # DynamoDB Local accepts any credentials; do not make a local user invent some.
+        credentials = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
     return session.client(
         "dynamodb",
         endpoint_url=endpoint_url or None,
         region_name=region or session.region_name or "us-east-1",
         config=config,
+        **credentials,
     )
+
+
+def _is_loopback(endpoint_url: str | None) -> bool:
+    host = urlparse(endpoint_url or "").hostname or ""
+    return host in {"localhost", "::1"} or host.startswith("127.")
 
 
 @dataclass
