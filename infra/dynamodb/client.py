@@ -57,16 +57,17 @@ def make_client(endpoint_url: str | None, region: str | None) -> Any:
         parameter_validation=False,
     )
     session = boto3.session.Session()
-    credentials: dict[str, str] = {}
+    key_id = secret = None
     if _is_loopback(endpoint_url) and session.get_credentials() is None:
         # DynamoDB Local accepts any credentials; do not make a local user invent some.
-        credentials = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+        key_id = secret = "local"
     return session.client(
         "dynamodb",
         endpoint_url=endpoint_url or None,
         region_name=region or session.region_name or "us-east-1",
         config=config,
-        **credentials,
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
     )
 
 

@@ -34,14 +34,18 @@ from infra.dynamodb.items import (
     unpack_page,
 )
 
-_log_locks: dict[tuple[str, str], threading.Lock] = {}
-_log_locks_guard = threading.Lock()
+_heads: dict[tuple[int, str, str], LogHead] = {}
+_heads_guard = threading.Lock()
 
 
-def _log_lock(table: str, app: str) -> threading.Lock:
-    # Writers of one log in one process queue here instead of racing for the same next id.
-    with _log_locks_guard:
-        return _log_locks.setdefault((table, app), threading.Lock())
+def shared_head(recorder: DynamoDBApplicationRecorder) -> LogHead:
+    """One head per log per process: its writers queue on one lock and share the cached next id,
+    instead of racing each other for the same id."""
+    key = (id(recorder.client), recorder.table, recorder.app)
+    with _heads_guard:
+        if key not in _heads:
+            _heads[key] = LogHead(recorder)
+        return _heads[key]
 
 
 def _query(client: Any, backoff: Backoff, **kwargs: Any) -> Iterator[dict[str, Any]]:
@@ -229,7 +233,7 @@ class LogHead:
     def __init__(self, recorder: DynamoDBApplicationRecorder) -> None:
         self._recorder = recorder
         self._next: int | None = None
-        self.lock = _log_lock(recorder.table, recorder.app)
+        self.lock = threading.Lock()
 
     def next_id(self) -> int:
         if self._next is None:
@@ -256,7 +260,7 @@ class DynamoDBApplicationRecorder(DynamoDBAggregateRecorder, ApplicationRecorder
         poll_interval: float = 0.2,
     ) -> None:
         super().__init__(client, table, app, backoff)
-        self.head = LogHead(self)
+        self.head = shared_head(self)
         self.poll_interval = poll_interval
         self.listeners: set[threading.Event] = set()
 

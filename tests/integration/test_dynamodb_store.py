@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from uuid import uuid4
 
+import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
 from eventsourcing.persistence import (
@@ -142,9 +144,12 @@ def test_store_write_not_sent_is_retried() -> None:
 
 
 def test_store_corrects_stale_log_head_from_another_writer() -> None:
-    # GIVEN two writers of one log that do not share a process-local cache
+    # GIVEN two writers of one log that share no cache, as two processes would not
     table = fresh_table_name()
-    first, second = app_recorder(table), app_recorder(table)
+    first = app_recorder(table)
+    other_client = boto3.client("dynamodb", endpoint_url=os.environ["AWS_ENDPOINT_URL_DYNAMODB"])
+    second = DynamoDBApplicationRecorder(other_client, table, "Shop")
+    assert first.head is not second.head
     a, b, c = uuid4(), uuid4(), uuid4()
     assert first.insert_events([event(a, 1)]) == [1]
     assert second.insert_events([event(b, 1), event(b, 2), event(b, 3)]) == [2, 3, 4]
@@ -152,6 +157,25 @@ def test_store_corrects_stale_log_head_from_another_writer() -> None:
     assert first.insert_events([event(c, 1)]) == [5]
     # THEN ids stay dense and in commit order
     assert [n[2] for n in log_ids(first)] == [1, 2, 3, 4, 5]
+
+
+def test_store_writers_of_one_log_in_one_process_share_the_head() -> None:
+    table = fresh_table_name()
+    first, second = app_recorder(table), app_recorder(table)
+    assert first.head is second.head
+    first.insert_events([event(uuid4(), 1)])
+    # No cancelled transaction: the second writer starts from the id the first left.
+    statuses: list[int] = []
+
+    def record(http_response: Any, **_: Any) -> None:
+        statuses.append(http_response.status_code)
+
+    first.client.meta.events.register("after-call.dynamodb.TransactWriteItems", record)
+    try:
+        assert second.insert_events([event(uuid4(), 1)]) == [2]
+    finally:
+        first.client.meta.events.unregister("after-call.dynamodb.TransactWriteItems", record)
+    assert statuses == [200]
 
 
 def test_store_refuses_oversized_event_and_too_many_aggregates() -> None:
