@@ -1,0 +1,163 @@
+"""How the application executes reaction commands (base of `Ticketing`).
+
+Every handler re-reads current state and does nothing when its command is late, repeated or
+moot, so a queue may deliver commands twice or out of order. Each saves at most the order,
+its seats (10) and the orders those seats pass to (10): well within one store transaction.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from domain.base import A, Aggregate
+from domain.errors import UnknownPayment
+from domain.order import Order, OrderStatus
+from domain.payment import (
+    CaptureResult,
+    GatewayTimeout,
+    Payment,
+    PaymentGateway,
+    payment_id_for,
+)
+from domain.seat import Seat, seat_id
+
+T = TypeVar("T")
+
+
+class Reactions(Application[UUID]):
+    gateway: PaymentGateway | None = None
+    save_attempts = 100  # 50 buyers racing for one seat each lose at most 49 times
+
+    def record_payment_outcome(
+        self, payment_id: UUID, result: CaptureResult, reason: str = "card_declined"
+    ) -> None:
+        """Record what the gateway answered; a repeated answer changes nothing."""
+
+        def attempt() -> None:
+            payment = self._find(Payment, payment_id)
+            if payment is None:
+                raise UnknownPayment(f"No payment {payment_id}")
+            if payment.result is not None:
+                return
+            payment.record(result, reason)
+            self.save(payment)
+
+        self._retry(attempt)
+
+    def _start_payment(self, order_id: UUID) -> None:
+        if self.gateway is None:
+            raise RuntimeError("Ticketing was built without a payment gateway")
+        opened = self._retry(lambda: self._open_attempt(order_id))
+        if opened is None:
+            return
+        payment, token = opened
+        try:
+            # The payment id is the gateway key: a redelivered command never charges twice.
+            result = self.gateway.capture(payment.gateway_key, token, payment.amount_cents)
+        except GatewayTimeout:
+            self._retry(lambda: self._record_timeout(payment.id))
+            raise  # the command is retried later, with the same key
+        self.record_payment_outcome(payment.id, result)
+
+    def _open_attempt(self, order_id: UUID) -> tuple[Payment, str] | None:
+        order = self._find(Order, order_id)
+        if order is None or order.status != OrderStatus.ALLOCATED:
+            return None  # only an order holding all its seats is charged
+        payment = self._find(Payment, payment_id_for(order.id)) or Payment.start(
+            order.id, order.amount_cents
+        )
+        if payment.result is not None:
+            return None
+        payment.attempt()  # recorded before the charge, so a crash leaves a trace
+        self.save(payment)
+        return payment, order.card_token
+
+    def _record_timeout(self, payment_id: UUID) -> None:
+        payment = self._find(Payment, payment_id)
+        if payment is not None and payment.result is None:
+            payment.timed_out()
+            self.save(payment)
+
+    def _confirm(self, order_id: UUID, payment_id: UUID) -> None:
+        order, payment = self._find(Order, order_id), self._find(Payment, payment_id)
+        if order is None or order.status != OrderStatus.ALLOCATED:
+            return
+        if payment is None or payment.order_id != order.id:
+            return
+        if payment.result is not CaptureResult.CAPTURED:
+            return
+        seats = self._seats_of(order)
+        for seat in seats:
+            seat.sell(order.id)
+        order.confirm(payment.id)
+        self.save(order, *seats)
+
+    def _fail(self, order_id: UUID, payment_id: UUID) -> None:
+        order, payment = self._find(Order, order_id), self._find(Payment, payment_id)
+        if order is None or order.status != OrderStatus.ALLOCATED:
+            return
+        if payment is None or payment.order_id != order.id:
+            return
+        if payment.result is not CaptureResult.DECLINED:
+            return
+        order.fail_payment(payment.id)
+        self.save(order, *self._release(order, self._seats_of(order)))
+
+    def _reject(self, order_id: UUID) -> None:
+        order = self._find(Order, order_id)
+        if order is None or order.status != OrderStatus.PENDING:
+            return
+        seats = self._seats_of(order)
+        lost = [s.label for s in seats if s.sold_to is not None and s.sold_to != order.id]
+        if not lost:
+            return  # nothing it wants was sold to another order: keep waiting
+        order.reject(lost[0])
+        self.save(order, *self._release(order, seats))
+
+    def _release(self, order: Order, seats: list[Seat]) -> list[Aggregate]:
+        """Take the order off its seats' queues; each held seat passes to its next order."""
+        changed: list[Aggregate] = []
+        heirs: dict[UUID, Order] = {}
+        for seat in seats:
+            heir_id = seat.release(order.id)
+            if seat.pending_events:
+                changed.append(seat)
+            if heir_id is not None:
+                heir = heirs.get(heir_id) or self._find(Order, heir_id)
+                if heir is None:
+                    raise AssertionError(f"Seat {seat.label} queues unknown order {heir_id}")
+                heirs[heir_id] = heir
+                heir.hold([seat.label])  # may make it ALLOCATED, in this same save
+        return [*changed, *heirs.values()]
+
+    def _seats_of(self, order: Order) -> list[Seat]:
+        assert order.show_id is not None
+        seats = [self._find(Seat, seat_id(order.show_id, label)) for label in order.seat_labels]
+        if any(seat is None for seat in seats):
+            raise AssertionError(f"Order {order.id} was saved without its seats")
+        return [seat for seat in seats if seat is not None]
+
+    def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            aggregate: object = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, cls) else None
+
+    def _retry(self, operation: Callable[[], T]) -> T:
+        for attempt in range(1, self.save_attempts + 1):
+            try:
+                return operation()
+            except IntegrityError:
+                if attempt == self.save_attempts:
+                    raise
+                # Jittered backoff spreads racing writers out instead of colliding again.
+                time.sleep(random.uniform(0, min(0.2, 0.001 * 2**attempt)))
+        raise AssertionError("unreachable")
