@@ -85,29 +85,30 @@ class Reactions(Application[UUID]):
             payment.timed_out()
             self.save(payment)
 
-    def _confirm(self, order_id: UUID, payment_id: UUID) -> None:
+    def _settled(self, order_id: UUID, payment_id: UUID, result: CaptureResult) -> Order | None:
+        """The order, if it is ALLOCATED and this payment of it ended with `result`."""
         order, payment = self._find(Order, order_id), self._find(Payment, payment_id)
         if order is None or order.status != OrderStatus.ALLOCATED:
-            return
-        if payment is None or payment.order_id != order.id:
-            return
-        if payment.result is not CaptureResult.CAPTURED:
+            return None
+        if payment is None or payment.order_id != order.id or payment.result is not result:
+            return None
+        return order
+
+    def _confirm(self, order_id: UUID, payment_id: UUID) -> None:
+        order = self._settled(order_id, payment_id, CaptureResult.CAPTURED)
+        if order is None:
             return
         seats = self._seats_of(order)
         for seat in seats:
             seat.sell(order.id)
-        order.confirm(payment.id)
+        order.confirm(payment_id)
         self.save(order, *seats)
 
     def _fail(self, order_id: UUID, payment_id: UUID) -> None:
-        order, payment = self._find(Order, order_id), self._find(Payment, payment_id)
-        if order is None or order.status != OrderStatus.ALLOCATED:
+        order = self._settled(order_id, payment_id, CaptureResult.DECLINED)
+        if order is None:
             return
-        if payment is None or payment.order_id != order.id:
-            return
-        if payment.result is not CaptureResult.DECLINED:
-            return
-        order.fail_payment(payment.id)
+        order.fail_payment(payment_id)
         self.save(order, *self._release(order, self._seats_of(order)))
 
     def _reject(self, order_id: UUID) -> None:
