@@ -117,6 +117,35 @@ class ReactionScenarios(ScenarioFixtures):
         assert self.status(app, waiting) == OrderStatus.PENDING
 
     @pytest.mark.parametrize(
+        ("token", "wrong", "right", "final"),
+        [
+            ("tok_visa", FailOrder, ConfirmOrder, OrderStatus.CONFIRMED),
+            ("tok_chargeDeclined", ConfirmOrder, FailOrder, OrderStatus.PAYMENT_FAILED),
+        ],
+    )
+    def test_execute_outcome_command_contradicting_the_payment_changes_nothing(
+        self,
+        app: Ticketing,
+        show: UUID,
+        token: str,
+        wrong: type[ConfirmOrder | FailOrder],
+        right: type[ConfirmOrder | FailOrder],
+        final: OrderStatus,
+    ) -> None:
+        # GIVEN an allocated order whose payment has settled, before its reaction ran
+        order_id = app.place_order(show, "ann", ["A-1"], "k", token)
+        app.execute(StartPayment(order_id=order_id))
+        payment_id = payment_id_for(order_id)
+        written = app.recorder.max_notification_id()
+        # WHEN a command contradicting the payment's result arrives (forged, or a test event)
+        app.execute(wrong(order_id=order_id, payment_id=payment_id))
+        # THEN nothing changes, and the command that matches still settles the order
+        assert app.recorder.max_notification_id() == written
+        assert self.status(app, order_id) == OrderStatus.ALLOCATED
+        app.execute(right(order_id=order_id, payment_id=payment_id))
+        assert self.status(app, order_id) == final
+
+    @pytest.mark.parametrize(
         ("tokens", "winner"),
         [
             (("tok_visa", "tok_visa", "tok_visa"), 0),
