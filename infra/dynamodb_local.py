@@ -94,6 +94,8 @@ class DynamoDBLocal:
             str(jar_dir / "DynamoDBLocal.jar"),
             "-port",
             str(self.port),
+            # One database for every client: without it, each access key and region sees its own.
+            "-sharedDb",
             *storage,
         ]
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
