@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from infra.dynamodb.client import Backoff, error_code
+from infra.retry import Backoff, error_code
 
 MAX_ENTRIES = 10
 MAX_REQUEST_BYTES = 256 * 1024

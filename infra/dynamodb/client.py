@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import functools
-import random
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -21,6 +19,8 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 from eventsourcing.persistence import OperationalError
+
+from infra.retry import Backoff, error_code
 
 T = TypeVar("T")
 
@@ -39,10 +39,6 @@ TRANSIENT_CODES = frozenset(
         "LimitExceededException",
     }
 )
-
-
-def error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 @functools.lru_cache(maxsize=16)
@@ -74,19 +70,6 @@ def make_client(endpoint_url: str | None, region: str | None) -> Any:
 def _is_loopback(endpoint_url: str | None) -> bool:
     host = urlparse(endpoint_url or "").hostname or ""
     return host in {"localhost", "::1"} or host.startswith("127.")
-
-
-@dataclass
-class Backoff:
-    """Bounded, jittered exponential backoff ("full jitter")."""
-
-    attempts: int = 10
-    base: float = 0.01
-    cap: float = 1.0
-
-    def sleeps(self) -> Iterator[float]:
-        for attempt in range(self.attempts - 1):
-            yield random.uniform(0, min(self.cap, self.base * 2**attempt))
 
 
 def call_with_retry(fn: Callable[..., T], backoff: Backoff, **kwargs: Any) -> T:

@@ -22,8 +22,7 @@ from infra.dynamodb.client import (
     AMBIGUOUS_ERRORS,
     TRANSIENT_CODES,
     UNSENT_ERRORS,
-    Backoff,
-    error_code,
+    call_with_retry,
 )
 from infra.dynamodb.items import (
     ITEM_LIMIT,
@@ -41,6 +40,8 @@ from infra.dynamodb.items import (
     pack_page,
     tracking_pk,
 )
+from infra.dynamodb.reads import read_aggregate
+from infra.retry import Backoff, error_code
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import Tracking
@@ -343,7 +344,7 @@ class Commit:
         return "rebuild" if rebuild else "transient"
 
     def _read_tip(self, originator_id: UUID | str) -> dict[str, Any] | None:
-        item: dict[str, Any] | None = self.client.get_item(
+        item: dict[str, Any] | None = self._get_item(
             TableName=self.table,
             Key={"pk": S(aggregate_pk(self.app, originator_id)), "sk": N(TIP_SK)},
             ConsistentRead=True,
@@ -361,7 +362,7 @@ class Commit:
             return self.tracking is not None and self._tracked() == self.tracking.notification_id
         if self.head is not None and self.pages:
             for first_id in self.unknown_outcomes:
-                item = self.client.get_item(
+                item = self._get_item(
                     TableName=self.table,
                     Key={"pk": S(log_pk(self.app)), "sk": N(first_id)},
                     ConsistentRead=True,
@@ -371,8 +372,6 @@ class Commit:
                     return True
             return False
         # No log: our attempt was applied if every aggregate holds exactly our events.
-        from infra.dynamodb.recorders import read_aggregate
-
         for originator_id, batch in self.batches.items():
             stored = read_aggregate(
                 self.client,
@@ -390,12 +389,16 @@ class Commit:
 
     def _tracked(self) -> int | None:
         assert self.tracking is not None
-        item = self.client.get_item(
+        item = self._get_item(
             TableName=self.table,
             ConsistentRead=True,
             Key={"pk": S(tracking_pk(self.owner, self.tracking.application_name)), "sk": N(0)},
         ).get("Item")
         return int(item["n"]["N"]) if item else None
+
+    def _get_item(self, **kwargs: Any) -> Any:
+        # Recovery reads follow throttling and timeouts, so they need the same retries.
+        return call_with_retry(self.client.get_item, self.backoff, **kwargs)
 
 
 class _AlreadyApplied(Exception):  # noqa: N818 - control flow, never escapes the recorder

@@ -20,19 +20,19 @@ from eventsourcing.persistence import (
     TrackingRecorder,
 )
 
-from infra.dynamodb.client import Backoff, call_with_retry
+from infra.dynamodb.client import call_with_retry
 from infra.dynamodb.commit import Commit
 from infra.dynamodb.items import (
     TIP_SK,
     N,
-    Packed,
     S,
-    aggregate_pk,
     log_pk,
     snapshot_pk,
     tracking_pk,
     unpack_page,
 )
+from infra.dynamodb.reads import query_items, read_aggregate
+from infra.retry import Backoff
 
 _heads: dict[tuple[int, str, str], LogHead] = {}
 _heads_guard = threading.Lock()
@@ -46,62 +46,6 @@ def shared_head(recorder: DynamoDBApplicationRecorder) -> LogHead:
         if key not in _heads:
             _heads[key] = LogHead(recorder)
         return _heads[key]
-
-
-def _query(client: Any, backoff: Backoff, **kwargs: Any) -> Iterator[dict[str, Any]]:
-    """Items of a strongly consistent Query, page by page."""
-    while True:
-        page = call_with_retry(client.query, backoff, ConsistentRead=True, **kwargs)
-        yield from page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def read_aggregate(
-    client: Any,
-    table: str,
-    app: str,
-    originator_id: UUID | str,
-    *,
-    gt: int | None = None,
-    lte: int | None = None,
-    desc: bool = False,
-    limit: int | None = None,
-    backoff: Backoff | None = None,
-) -> list[StoredEvent]:
-    """An aggregate's events from its tip and archive items."""
-    forward = gt is None and not desc  # from the oldest archive item; else from the tip back
-    items = _query(
-        client,
-        backoff or Backoff(),
-        TableName=table,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": S(aggregate_pk(app, originator_id))},
-        ScanIndexForward=forward,
-    )
-    found: list[StoredEvent] = []
-    for item in items:
-        packed = Packed.from_item(item)
-        events = [
-            e
-            for e in packed.events(originator_id)
-            if (gt is None or e.originator_version > gt)
-            and (lte is None or e.originator_version <= lte)
-        ]
-        found.extend(events if forward else reversed(events))
-        oldest = packed.versions[0]
-        if forward and limit is not None and len(found) >= limit:
-            break
-        if forward and lte is not None and packed.versions[-1] >= lte:
-            break
-        if not forward and gt is not None and oldest <= gt:
-            break  # every older item holds versions at or below gt
-        if not forward and desc and gt is None and limit is not None and len(found) >= limit:
-            break
-    if not forward and not desc:
-        found.reverse()
-    return found[:limit] if limit is not None else found
 
 
 class DynamoDBRecorder:
@@ -211,7 +155,7 @@ class DynamoDBSnapshotRecorder(DynamoDBRecorder, AggregateRecorder):
             condition += " AND sk <= :hi"
             values[":hi"] = N(lte)
         extra = {"Limit": limit} if limit else {}
-        items = _query(
+        items = query_items(
             self.client,
             self.backoff,
             TableName=self.table,
@@ -279,7 +223,7 @@ class DynamoDBApplicationRecorder(DynamoDBAggregateRecorder, ApplicationRecorder
     def _pages(self, lo: int) -> Iterator[dict[str, Any]]:
         """Log pages holding ids from `lo` on, oldest first."""
         pk = {":pk": S(log_pk(self.app))}
-        following = _query(
+        following = query_items(
             self.client,
             self.backoff,
             TableName=self.table,

@@ -10,8 +10,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from infra.dynamodb.client import Backoff
 from infra.publisher import MAX_REQUEST_BYTES, PublishError, entry_size, publish
+from infra.retry import Backoff
 
 
 def entry(n: int, detail: dict[str, Any] | None = None) -> dict[str, Any]:
