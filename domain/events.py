@@ -62,6 +62,8 @@ class SeatSold(DomainEvent):
 
 
 class OrderPlaced(CreatedEvent):
+    private_fields: ClassVar[frozenset[str]] = frozenset({"card_token"})  # never on the bus
+
     show_id: UUID
     customer_id: str
     idempotency_key: str

@@ -4,14 +4,16 @@ Test tokens: ``tok_visa`` captures, ``tok_chargeDeclined`` declines, ``tok_timeo
 captures but loses the answer of the first call for a key (raises `GatewayTimeout`), as a
 real network would; any other token declines. One charge per idempotency key, ever: a
 repeated key returns the first result. Charges live behind `ChargeStore`, so a multi-process
-version can keep them in a file or a table.
+version keeps them in a table (`DynamoDBChargeStore`).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Any
 
 from domain.payment import CaptureResult, GatewayTimeout, PaymentGateway
 
@@ -71,3 +73,48 @@ class SimulatedGateway(PaymentGateway):
 
     def charges(self) -> list[Charge]:
         return self.store.all()
+
+
+class DynamoDBChargeStore(ChargeStore):
+    """Charges in a table (``pk`` = idempotency key), shared by every process and worker."""
+
+    def __init__(self, client: Any, table: str) -> None:
+        self.client = client
+        self.table = table
+
+    def add_if_absent(self, charge: Charge) -> tuple[Charge, bool]:
+        item = {
+            "pk": {"S": charge.key},
+            "token": {"S": charge.token},
+            "amount_cents": {"N": str(charge.amount_cents)},
+            "result": {"S": charge.result.value},
+            "at": {"N": str(time.time_ns())},
+        }
+        try:
+            self.client.put_item(
+                TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)"
+            )
+            return charge, True
+        except self.client.exceptions.ConditionalCheckFailedException:
+            stored = self.client.get_item(
+                TableName=self.table, Key={"pk": item["pk"]}, ConsistentRead=True
+            )["Item"]
+            return _charge(stored), False
+
+    def all(self) -> list[Charge]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"TableName": self.table, "ConsistentRead": True}
+        while True:
+            page = self.client.scan(**kwargs)
+            items += page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [_charge(i) for i in sorted(items, key=lambda i: int(i["at"]["N"]))]
+
+
+def _charge(item: dict[str, Any]) -> Charge:
+    return Charge(
+        item["pk"]["S"], item["token"]["S"], int(item["amount_cents"]["N"]),
+        CaptureResult(item["result"]["S"]),
+    )

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +21,10 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
+
+from infra.rules import RuleSpec
+
+__all__ = ["RuleSpec", "local_aws", "provision"]
 
 ENDPOINT_VARS = ("AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_SQS")
 # The query protocol's code (moto) and the JSON protocol's.
@@ -35,13 +39,6 @@ ENVELOPE = {
     '"source": "<source>", "account": "<account>", "time": "<time>", "region": "<region>", '
     '"resources": <resources>, "detail": <detail>}',
 }
-
-
-@dataclass(frozen=True)
-class RuleSpec:
-    name: str
-    event_pattern: Mapping[str, Any]
-    queue_name: str
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,133 @@
+"""The bus contract: one typed envelope per domain event, generated from `domain.events`.
+
+An EventBridge entry carries ``source`` = SOURCE, ``detail-type`` = the event's class name and
+``detail`` = an `EventDetail`: where the event sits in its application's notification log, which
+aggregate version it is, and its payload (the event's own fields, minus private ones such as
+the card token). Consumers key their work on (application, notification_id): that is what makes
+their effect exact under redelivery. A payload too large for an entry is left out
+(``payload: null``); consumers then read the event from the store's log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from domain import events
+from domain.base import CreatedEvent, DomainEvent
+
+SOURCE = "seatledger.ticketing"
+MAX_ENTRY_BYTES = 256 * 1024  # EventBridge's limit for one PutEvents entry
+_ENVELOPE_FIELDS = set(CreatedEvent.model_fields)  # originator id/version/topic, timestamp
+
+
+class EventDetail(BaseModel):
+    """The ``detail`` of every ticketing event on the bus."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    application: str = Field(min_length=1, description="Name of the notification log")
+    notification_id: int = Field(ge=1, description="Position in that log, dense and ordered")
+    aggregate_id: UUID
+    aggregate_version: int = Field(ge=1)
+    event_id: UUID = Field(description="Stable id of this event: uuid5(aggregate, version)")
+    occurred_at: datetime
+    schema_version: int = Field(ge=1, description="The payload's class_version")
+    test: bool = Field(default=False, description="Published by hand: reactions ignore it")
+    payload: BaseModel | None = None
+
+    @property
+    def detail_type(self) -> str:
+        return type(self).__name__.removesuffix("Detail")
+
+
+def _payload_model(cls: type[DomainEvent]) -> type[BaseModel]:
+    hidden = _ENVELOPE_FIELDS | set(getattr(cls, "private_fields", ()))
+    fields: dict[str, Any] = {
+        name: (info.annotation, info) for name, info in cls.model_fields.items()
+        if name not in hidden
+    }
+    config = ConfigDict(frozen=True, extra="forbid")
+    return create_model(f"{cls.__name__}Payload", __config__=config, **fields)
+
+
+def _detail_model(name: str, payload: type[BaseModel]) -> type[EventDetail]:
+    optional: Any = payload | None
+    return create_model(f"{name}Detail", __base__=EventDetail, payload=(optional, None))
+
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {
+    name: obj for name, obj in vars(events).items()
+    if isinstance(obj, type) and issubclass(obj, DomainEvent)
+    and obj.__module__ == events.__name__
+}
+PAYLOADS = {name: _payload_model(cls) for name, cls in EVENT_TYPES.items()}
+DETAILS = {name: _detail_model(name, payload) for name, payload in PAYLOADS.items()}
+
+
+class UnknownDetailType(ValueError):
+    pass
+
+
+def event_id_for(aggregate_id: UUID, version: int) -> UUID:
+    return uuid5(NAMESPACE_URL, f"seatledger:{aggregate_id}:{version}")
+
+
+def to_detail(application: str, notification_id: int, event: DomainEvent) -> EventDetail:
+    name = type(event).__name__
+    if name not in DETAILS:
+        raise UnknownDetailType(f"{name} is not a ticketing event")
+    hidden = _ENVELOPE_FIELDS | set(getattr(type(event), "private_fields", ()))
+    payload = PAYLOADS[name].model_validate(event.model_dump(exclude=hidden, mode="json"))
+    return DETAILS[name](
+        application=application,
+        notification_id=notification_id,
+        aggregate_id=event.originator_id,
+        aggregate_version=event.originator_version,
+        event_id=event_id_for(event.originator_id, event.originator_version),
+        occurred_at=event.timestamp,
+        schema_version=getattr(type(event), "class_version", 1),
+        payload=payload,
+    )
+
+
+def parse_detail(detail_type: str, detail: Any) -> EventDetail:
+    """Validate a ``detail`` (dict or JSON text) against its type's model."""
+    model = DETAILS.get(detail_type)
+    if model is None:
+        raise UnknownDetailType(f"Unknown detail-type {detail_type!r}")
+    if isinstance(detail, str | bytes):
+        return model.model_validate_json(detail)
+    return model.model_validate(detail)
+
+
+def entry_detail(detail: EventDetail) -> str:
+    """The JSON of an entry's ``Detail``; without the payload when the entry would be too big."""
+    text = detail.model_dump_json()
+    if len(text.encode()) + len(SOURCE) + len(detail.detail_type) > MAX_ENTRY_BYTES:
+        text = detail.model_copy(update={"payload": None}).model_dump_json()
+    return text
+
+
+def to_domain_event(detail: EventDetail) -> DomainEvent:
+    """The domain event a detail describes (not for events with private fields or no payload)."""
+    cls = EVENT_TYPES[detail.detail_type]
+    if detail.payload is None or getattr(cls, "private_fields", None) or issubclass(
+        cls, CreatedEvent
+    ):
+        raise ValueError(f"{detail.detail_type} cannot be rebuilt from its bus payload")
+    state = {
+        **detail.payload.model_dump(mode="json"),
+        "originator_id": detail.aggregate_id,
+        "originator_version": detail.aggregate_version,
+        "timestamp": detail.occurred_at,
+    }
+    return cls.model_validate(state)
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """Each detail-type's JSON Schema (for the schema registry and for `publish` checks)."""
+    return {name: model.model_json_schema() for name, model in DETAILS.items()}

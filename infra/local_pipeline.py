@@ -1,0 +1,151 @@
+"""The AWS pipeline on this machine: what Lambda's event source mappings do, run by threads.
+
+    stream of the event table --StreamPoller--> stream forwarder --PutEvents--> bus (moto)
+    bus rules (`infra.rules`) --> SQS queues (moto) --SqsPoller--> queue handlers
+
+Handlers are the Lambda handlers themselves, given their settings directly because all of them
+share this process's environment. Stream checkpoints are kept in files, so a restart resumes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra.dynamodb.client import ensure_table
+from infra.local_aws import Provisioned, provision
+from infra.rules import RULES
+from infra.runners.lambda_runtime import Handler
+from infra.runners.sqs_poller import SqsPoller
+from infra.runners.stream_poller import StreamPoller, latest_stream_arn, streams_client
+from infra.settings import Settings
+from infra.tables import ensure_tables
+
+FORWARDER_DLQ = "seatledger-stream-forwarder-dlq"
+Wrap = Callable[[str, Handler], Handler]  # (function name, handler) -> handler, for fault tests
+
+
+@dataclass(frozen=True)
+class Resources:
+    provisioned: Provisioned
+    forwarder_dlq_url: str
+    stream_arn: str
+
+
+def provision_all(
+    dynamodb: Any, events: Any, sqs: Any, settings: Settings, **options: Any
+) -> Resources:
+    """Create every table, the bus, its rules and queues when missing (idempotent)."""
+    ensure_table(dynamodb, settings.event_table)
+    ensure_tables(dynamodb, settings)
+    provisioned = provision(events, sqs, settings.event_bus, RULES, **options)
+    dlq_url = sqs.create_queue(QueueName=FORWARDER_DLQ)["QueueUrl"]
+    return Resources(provisioned, dlq_url, latest_stream_arn(dynamodb, settings.event_table))
+
+
+def _queue_handler(rule_handler: str, name: str, settings: Settings) -> Handler:
+    from infra.pipeline.consumer import queue_handler
+
+    module = importlib.import_module(rule_handler.rsplit(".", 1)[0])
+    return queue_handler(name, module.build, settings)  # type: ignore[no-any-return]
+
+
+@dataclass
+class LocalPipeline:
+    settings: Settings
+    resources: Resources
+    checkpoint_dir: Path
+    sqs: Any
+    events: Any | None = None  # the forwarder's EventBridge client (tests inject faults here)
+    wrap: Wrap | None = None
+    poll_interval: float = 0.1
+    stream: StreamPoller = field(init=False)
+    queues: dict[str, SqsPoller] = field(init=False, default_factory=dict)
+    _stop: threading.Event = field(init=False, default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        from handlers.stream_forwarder import make_handler
+
+        wrap = self.wrap or (lambda name, handler: handler)
+        forwarder_settings = dataclasses.replace(
+            self.settings, dead_letter_queue_url=self.resources.forwarder_dlq_url
+        )
+        self.stream = StreamPoller(
+            streams_client(),
+            self.resources.stream_arn,
+            wrap("stream-forwarder", make_handler(forwarder_settings, self.events)),
+            self.checkpoint_dir / "stream-forwarder.json",
+            max_retries=10,
+            on_failure=self._on_stream_failure,
+            function_name="stream-forwarder",
+            poll_interval=self.poll_interval,
+        )
+        for rule in RULES:
+            queue = self.resources.provisioned.queues[rule.name]
+            settings = dataclasses.replace(self.settings, dead_letter_queue_url=queue.dlq_url)
+            handler = _queue_handler(rule.handler, rule.name, settings)
+            self.queues[rule.name] = SqsPoller(
+                self.sqs, queue.url, wrap(rule.name, handler), function_name=rule.name
+            )
+
+    def _on_stream_failure(self, info: dict[str, Any], event: dict[str, Any]) -> None:
+        self.sqs.send_message(
+            QueueUrl=self.resources.forwarder_dlq_url, MessageBody=json.dumps(info)
+        )
+
+    def start(self) -> LocalPipeline:
+        runners: list[Any] = [self.stream, *self.queues.values()]
+        for runner in runners:
+            thread = threading.Thread(
+                target=runner.run,
+                args=(self._stop,),
+                daemon=True,
+                name=f"poller-{runner.function_name}",
+            )
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._threads.clear()
+
+    def in_flight(self) -> int:
+        """Messages waiting or in flight on the rule queues."""
+        total = 0
+        for poller in self.queues.values():
+            attrs = self.sqs.get_queue_attributes(
+                QueueUrl=poller.queue_url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+            total += int(attrs["ApproximateNumberOfMessages"])
+            total += int(attrs["ApproximateNumberOfMessagesNotVisible"])
+        return total
+
+    def run_until_quiet(self, timeout: float = 120.0, quiet_rounds: int = 3) -> None:
+        """Poll every runner in this thread until nothing moves (tests; not with `start`)."""
+        deadline, quiet = time.monotonic() + timeout, 0
+        while quiet < quiet_rounds:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"pipeline still busy after {timeout}s")
+            moved = self.stream.poll_once()
+            moved += sum(p.poll_once().received for p in self.queues.values())
+            if moved == 0 and self.in_flight() == 0:
+                quiet += 1
+            else:
+                quiet = 0
+                if moved == 0:
+                    time.sleep(0.2)  # a failed message is invisible until its timeout ends

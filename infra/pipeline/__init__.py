@@ -1,0 +1,1 @@
+"""The event pipeline's adapters: stream -> bus forwarding, and the queue consumers' machinery."""

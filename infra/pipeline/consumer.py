@@ -1,0 +1,93 @@
+"""What every queue handler shares: parse the bus event, park poison input, report failures.
+
+A message that can never be processed (not JSON, not our source, unknown detail-type, a detail
+that breaks its schema, an event the log does not hold) is parked in the dead-letter queue with
+the reason and counts as handled, so it neither blocks nor is lost. Any other error fails just
+that message (a partial batch response); SQS redelivers it, and after `maxReceiveCount`
+receives its redrive policy moves it to the same dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import ValidationError
+
+from domain.contract import SOURCE, EventDetail, UnknownDetailType, parse_detail
+from infra.pipeline.dead_letters import DeadLetters, PoisonInput
+from infra.settings import Settings
+
+Handle = Callable[[EventDetail], int]
+
+
+def parse_message(body: str) -> EventDetail:
+    """The detail of an EventBridge event delivered to SQS; PoisonInput when it is not one."""
+    try:
+        event = json.loads(body)
+    except ValueError as e:
+        raise PoisonInput(f"body is not JSON: {e}") from e
+    if not isinstance(event, dict) or event.get("source") != SOURCE:
+        raise PoisonInput(f"not an event of source {SOURCE!r}")
+    try:
+        return parse_detail(str(event.get("detail-type")), event.get("detail"))
+    except (ValidationError, UnknownDetailType) as e:
+        raise PoisonInput(f"detail does not match its schema: {e}") from e
+
+
+class QueueConsumer:
+    def __init__(self, handle: Handle, dead_letters: DeadLetters, metrics: Metrics) -> None:
+        self.handle = handle
+        self.dead_letters = dead_letters
+        self.metrics = metrics
+
+    def record(self, record: SQSRecord) -> None:
+        try:
+            applied = self.handle(parse_message(record.body))
+        except PoisonInput as e:
+            self.dead_letters.park(record.body, str(e))
+            self.metrics.add_metric("PoisonMessages", MetricUnit.Count, 1)
+            return
+        self.metrics.add_metric("EventsApplied", MetricUnit.Count, applied)
+
+
+def queue_handler(
+    name: str, build: Callable[[Settings], Handle], settings: Settings | None = None
+) -> Any:
+    """A Lambda handler for one rule's queue; `build` runs once, on the first invocation.
+
+    Settings come from the environment (Lambda) unless given (local runners, which host every
+    function in one process and so cannot give each its own environment).
+    """
+    logger = Logger(service=name)
+    metrics = Metrics(namespace="seatledger", service=name)
+    processor = BatchProcessor(event_type=EventType.SQS)
+
+    @functools.cache
+    def consumer() -> QueueConsumer:
+        from infra.wiring import dead_letters
+
+        actual = settings or Settings.from_env()
+        return QueueConsumer(build(actual), dead_letters(actual, name), metrics)
+
+    @metrics.log_metrics
+    @logger.inject_lambda_context
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return dict(
+            process_partial_response(
+                event=event, record_handler=consumer().record, processor=processor, context=context
+            )
+        )
+
+    handler.reset = consumer.cache_clear  # type: ignore[attr-defined]  # tests: new settings
+    return handler

@@ -1,0 +1,82 @@
+"""Stream -> bus: each log page in a DynamoDB stream batch becomes PutEvents entries.
+
+Only log pages carry events (one page per save, ids ``sk .. sk+n-1``). Entries of a batch are
+published together, failed entries alone retried (`infra.publisher`). Records whose entries
+still fail are reported, so the event source mapping retries from the first of them: nothing
+is dropped, nothing before it is skipped, and what follows may be published again (consumers
+ignore duplicates). A record that can never be decoded is parked with the reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Mapper, Notification
+
+from domain.contract import SOURCE, entry_detail
+from infra.dynamodb.items import unpack_page
+from infra.pipeline.dead_letters import DeadLetters
+from infra.pipeline.log import default_mapper, detail_of
+from infra.publisher import PublishError, publish
+from infra.retry import Backoff
+
+
+def page_notifications(record: dict[str, Any]) -> tuple[str, list[Notification]]:
+    """The application name and the notifications of one stream record of a log page."""
+    image = record["dynamodb"]["NewImage"]
+    app, first = image["app"]["S"], int(image["sk"]["N"])
+    rows = unpack_page({"ev": {"B": base64.b64decode(image["ev"]["B"], validate=True)}})
+    return app, [
+        Notification(originator_id, version, topic, state, id=first + i)
+        for i, (originator_id, version, topic, state) in enumerate(rows)
+    ]
+
+
+@dataclass
+class Forwarder:
+    events: Any  # boto3 EventBridge client
+    bus_name: str
+    dead_letters: DeadLetters
+    mapper: Mapper[UUID] | None = None
+    backoff: Backoff | None = None
+    sleep: Callable[[float], None] | None = None
+
+    def entries(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        app, notifications = page_notifications(record)
+        mapper = self.mapper or default_mapper()
+        details = [detail_of(mapper, app, n) for n in notifications]
+        return [
+            {
+                "Source": SOURCE,
+                "DetailType": d.detail_type,
+                "Detail": entry_detail(d),
+                "EventBusName": self.bus_name,
+                "Time": d.occurred_at,
+            }
+            for d in details
+        ]
+
+    def forward(self, records: list[dict[str, Any]]) -> list[str]:
+        """Publish a batch; returns the sequence numbers of records to report as failed."""
+        entries: list[dict[str, Any]] = []
+        owner: list[int] = []  # record index of each entry
+        for index, record in enumerate(records):
+            try:
+                built = self.entries(record)
+            except Exception as e:  # undecodable: retrying cannot help
+                self.dead_letters.park(json.dumps(record), f"undecodable stream record: {e!r}")
+                continue
+            entries += built
+            owner += [index] * len(built)
+        try:
+            options = {"sleep": self.sleep} if self.sleep else {}
+            publish(self.events, entries, self.backoff, **options)
+        except PublishError as e:
+            first = min(owner[f.index] for f in e.failed)
+            return [r["dynamodb"]["SequenceNumber"] for r in records[first:]]
+        return []

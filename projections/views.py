@@ -1,0 +1,147 @@
+"""The read models: seat map, orders and payments (one DynamoDB table each)."""
+
+from __future__ import annotations
+
+from domain.contract import EventDetail
+from projections.base import Item, View, payload_of, stamp
+
+
+class SeatMap(View):
+    """Per seat: FREE, HELD or SOLD, its holder and the orders waiting; per show: its layout.
+
+    Seats nobody asked for have no item (they are FREE); the show item's price bands list them.
+    """
+
+    name = "seat_map"
+    detail_types = frozenset(
+        {"ShowCreated", "SeatOpened", "SeatRequested", "SeatReleased", "SeatSold"}
+    )
+
+    def key(self, detail: EventDetail) -> str:
+        kind = "show" if detail.detail_type == "ShowCreated" else "seat"
+        return f"{kind}#{detail.aggregate_id}"
+
+    def apply(self, item: Item | None, detail: EventDetail) -> Item:
+        p = payload_of(detail)
+        if detail.detail_type == "ShowCreated":
+            return {
+                "pk": self.key(detail), "show": str(detail.aggregate_id), "name": p["name"],
+                "seat_count": p["seat_count"], "price_bands": p["price_bands"],
+            }
+        if detail.detail_type == "SeatOpened":
+            item = {
+                "pk": self.key(detail), "show_id": p["show_id"], "label": p["label"],
+                "price_cents": p["price_cents"], "queue": [], "sold_to": None,
+            }
+        elif item is None:
+            raise ValueError(f"{detail.detail_type} for unopened seat {detail.aggregate_id}")
+        else:
+            item = dict(item)
+            queue = list(item["queue"])
+            if detail.detail_type == "SeatRequested" and p["order_id"] not in queue:
+                queue.append(p["order_id"])
+            elif detail.detail_type == "SeatReleased" and p["order_id"] in queue:
+                queue.remove(p["order_id"])
+            elif detail.detail_type == "SeatSold":
+                item["sold_to"], queue = p["order_id"], []
+            item["queue"] = queue
+        return _with_status(item, detail)
+
+
+def _with_status(item: Item, detail: EventDetail) -> Item:
+    queue, sold_to = item["queue"], item["sold_to"]
+    if sold_to is not None:
+        status, holder = "SOLD", sold_to
+    else:
+        status, holder = ("HELD", queue[0]) if queue else ("FREE", None)
+    waiting = max(0, len(queue) - 1) if sold_to is None else 0
+    return {
+        **item, "status": status, "order_id": holder, "queue_length": waiting,
+        "updated_at": stamp(detail), "version": detail.aggregate_version,
+    }
+
+
+_ORDER_STATUS = {
+    "OrderAllocated": "ALLOCATED",
+    "OrderConfirmed": "CONFIRMED",
+    "OrderPaymentFailed": "PAYMENT_FAILED",
+    "OrderRejected": "REJECTED",
+}
+
+
+class Orders(View):
+    """Per order: status, seats, amount and when each status was reached."""
+
+    name = "orders"
+    detail_types = frozenset({"OrderPlaced", "OrderSeatsHeld", *_ORDER_STATUS})
+
+    def key(self, detail: EventDetail) -> str:
+        return f"order#{detail.aggregate_id}"
+
+    def apply(self, item: Item | None, detail: EventDetail) -> Item:
+        p, at = payload_of(detail), stamp(detail)
+        if detail.detail_type == "OrderPlaced":
+            item = {
+                "pk": self.key(detail), "order_id": str(detail.aggregate_id),
+                "show_id": p["show_id"], "customer_id": p["customer_id"],
+                "seats": p["seat_labels"], "amount_cents": p["amount_cents"], "held": [],
+                "status": "PENDING", "placed_at": at, "status_times": {"PENDING": at},
+                "payment_id": None, "rejected_seat": None,
+            }
+        elif item is None:
+            raise ValueError(f"{detail.detail_type} for order {detail.aggregate_id} before placed")
+        else:
+            item = dict(item)
+            if detail.detail_type == "OrderSeatsHeld":
+                item["held"] = [*item["held"], *p["seat_labels"]]
+            else:
+                status = _ORDER_STATUS[detail.detail_type]
+                item["status"] = status
+                item["status_times"] = {**item["status_times"], status: at}
+                item["payment_id"] = p.get("payment_id", item["payment_id"])
+                item["rejected_seat"] = p.get("seat_label", item["rejected_seat"])
+        return {**item, "updated_at": at, "version": detail.aggregate_version}
+
+
+class Payments(View):
+    """Per payment (one per order): each attempt, the gateway's answer, the captured amount."""
+
+    name = "payments"
+    detail_types = frozenset(
+        {"PaymentStarted", "PaymentAttempted", "PaymentTimedOut", "PaymentCaptured",
+         "PaymentDeclined"}
+    )
+
+    def key(self, detail: EventDetail) -> str:
+        return f"payment#{detail.aggregate_id}"
+
+    def apply(self, item: Item | None, detail: EventDetail) -> Item:
+        p, at = payload_of(detail), stamp(detail)
+        if detail.detail_type == "PaymentStarted":
+            item = {
+                "pk": self.key(detail), "payment_id": str(detail.aggregate_id),
+                "order_id": p["order_id"], "amount_cents": p["amount_cents"],
+                "status": "STARTED", "captured_cents": 0, "attempts": [], "started_at": at,
+            }
+        elif item is None:
+            raise ValueError(f"{detail.detail_type} for payment {detail.aggregate_id} before start")
+        else:
+            item = dict(item)
+            attempts = [dict(a) for a in item["attempts"]]
+            if detail.detail_type == "PaymentAttempted":
+                attempts.append({"attempt": p["attempt"], "at": at, "result": "PENDING"})
+            else:
+                result = detail.detail_type.removeprefix("Payment").upper()  # TIMEDOUT, ...
+                for attempt in attempts:
+                    if attempt["attempt"] == p["attempt"]:
+                        attempt.update(result=result, answered_at=at, reason=p.get("reason"))
+                if result != "TIMEDOUT":
+                    item["status"] = result
+                if result == "CAPTURED":
+                    item["captured_cents"] = item["amount_cents"]
+            item["attempts"] = attempts
+        return {**item, "updated_at": at, "version": detail.aggregate_version}
+
+
+VIEWS: tuple[View, ...] = (SeatMap(), Orders(), Payments())
+READ_MODEL_TYPES = frozenset().union(*(view.detail_types for view in VIEWS))

@@ -1,0 +1,120 @@
+"""A whole local pipeline per test: fresh tables on DynamoDB Local, bus and queues on moto."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from domain.application import Ticketing
+from infra.dynamodb_local import DynamoDBLocal
+from infra.gateway import Charge, DynamoDBChargeStore
+from infra.local_aws import local_aws
+from infra.local_pipeline import LocalPipeline, Resources, Wrap, provision_all
+from infra.readmodels.codec import from_ddb
+from infra.readmodels.projector import Projector
+from infra.settings import Settings
+from infra.tables import ensure_tables
+from infra.wiring import dynamodb, log_reader, ticketing
+from projections.views import VIEWS
+from tests.conftest import fresh_table_name
+
+VIEW_TABLES = {"seat_map": "seat_map_table", "orders": "orders_table", "payments": "payments_table"}
+
+
+def fresh_settings() -> Settings:
+    return Settings(
+        event_table=fresh_table_name("events"),
+        seat_map_table=fresh_table_name("seats"),
+        orders_table=fresh_table_name("orders"),
+        payments_table=fresh_table_name("payments"),
+        charges_table=fresh_table_name("charges"),
+        event_bus="seatledger",
+    )
+
+
+def scan(table: str) -> list[dict[str, Any]]:
+    client, items, kwargs = dynamodb(), [], {"TableName": table, "ConsistentRead": True}
+    while True:
+        page = client.scan(**kwargs)
+        items += [from_ddb(i) for i in page.get("Items", [])]
+        if "LastEvaluatedKey" not in page:
+            return sorted(items, key=lambda i: str(i["pk"]))
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    resources: Resources
+    pipeline: LocalPipeline
+    app: Ticketing
+    sqs: Any
+    events: Any
+
+    def views(self, settings: Settings | None = None) -> dict[str, list[dict[str, Any]]]:
+        s = settings or self.settings
+        return {name: scan(getattr(s, role)) for name, role in VIEW_TABLES.items()}
+
+    def rebuilt_views(self) -> dict[str, list[dict[str, Any]]]:
+        """Every view built from scratch from the store's log, into fresh tables."""
+        fresh = dataclasses.replace(
+            self.settings, **{role: fresh_table_name("rebuild") for role in VIEW_TABLES.values()}
+        )
+        ensure_tables(dynamodb(), fresh)
+        reader = log_reader(self.app)
+        for view in VIEWS:
+            Projector(dynamodb(), getattr(fresh, VIEW_TABLES[view.name]), view, reader).catch_up()
+        return self.views(fresh)
+
+    def charges(self) -> list[Charge]:
+        return DynamoDBChargeStore(dynamodb(), self.settings.charges_table).all()
+
+    def dead_letters(self, queue_url: str) -> list[tuple[str, str]]:
+        """(body, reason) of every message parked in a dead-letter queue."""
+        found = []
+        while True:
+            messages = self.sqs.receive_message(
+                QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                VisibilityTimeout=60,
+            ).get("Messages", [])
+            if not messages:
+                return found
+            for m in messages:
+                reason = m.get("MessageAttributes", {}).get("reason", {}).get("StringValue", "")
+                found.append((m["Body"], reason))
+
+    def put_bus_event(self, detail_type: str, detail: Any) -> None:
+        self.events.put_events(Entries=[{
+            "Source": "seatledger.ticketing", "DetailType": detail_type,
+            "Detail": json.dumps(detail), "EventBusName": self.settings.event_bus,
+        }])
+
+
+@contextmanager
+def pipeline_stack(
+    ddb: DynamoDBLocal, checkpoint_dir: Path, *, events: Any = None, wrap: Wrap | None = None
+) -> Iterator[Stack]:
+    settings = fresh_settings()
+    saved = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = ddb.endpoint
+    try:
+        with local_aws(settings.event_bus) as aws:
+            resources = provision_all(
+                dynamodb(), aws.events, aws.sqs, settings, visibility_timeout=1,
+                max_receive_count=5,
+            )
+            faulty = events(aws.events) if events else None
+            pipeline = LocalPipeline(settings, resources, checkpoint_dir, aws.sqs, faulty, wrap)
+            app = ticketing(settings)
+            yield Stack(settings, resources, pipeline, app, aws.sqs, aws.events)
+    finally:
+        if saved is None:
+            os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = saved
