@@ -1,0 +1,175 @@
+"""The pipeline under the faults AWS allows: duplicates, reordering, failed PutEvents entries,
+a worker dying mid-batch, poison input. Afterwards the views must equal a rebuild from the
+store, and the gateway must have captured exactly once per confirmed order."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from domain.order import OrderStatus
+from domain.payment import CaptureResult, payment_id_for
+from domain.seat import Seat, seat_id
+from infra.dynamodb_local import DynamoDBLocal
+from infra.runners.lambda_runtime import Handler
+from infra.wiring import dynamodb
+from tests.integration.pipeline_stack import Stack, pipeline_stack
+
+SEATS = [f"A-{n}" for n in range(1, 5)]
+TOKENS = ["tok_visa"] * 6 + ["tok_chargeDeclined"] * 3 + ["tok_timeoutOnce"] * 2
+
+
+class FaultyEvents:
+    """EventBridge that fails 10% of entries and delivers the rest 2-3 times, shuffled."""
+
+    def __init__(self, real: Any, rng: random.Random) -> None:
+        self.real, self.rng = real, rng
+        self.failed = self.extra_copies = 0
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+        results, sent = [], []
+        for entry in Entries:
+            if self.rng.random() < 0.10:
+                self.failed += 1
+                results.append({"ErrorCode": "InternalFailure", "ErrorMessage": "injected"})
+            else:
+                copies = self.rng.choice([2, 3])
+                self.extra_copies += copies - 1
+                sent += [entry] * copies
+                results.append({"EventId": str(uuid.uuid4())})
+        self.rng.shuffle(sent)
+        for i in range(0, len(sent), 10):
+            self.real.put_events(Entries=sent[i : i + 10])
+        return {"FailedEntryCount": sum("ErrorCode" in r for r in results), "Entries": results}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+class Chaos:
+    """Wraps each handler: batches shuffled and sometimes run twice; one crash mid-batch each."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.crashed: set[str] = set()
+        self.repeats = 0
+
+    def __call__(self, name: str, handler: Handler) -> Handler:
+        def wrapped(event: dict[str, Any], context: Any) -> Any:
+            records = list(event["Records"])
+            if name != "stream-forwarder":  # a shard's order is kept; queues promise none
+                self.rng.shuffle(records)
+            if name not in self.crashed and len(records) >= 2:
+                self.crashed.add(name)
+                handler({"Records": records[: len(records) // 2]}, context)
+                raise RuntimeError(f"{name} killed halfway through a batch")
+            result = handler({"Records": records}, context)
+            if name != "stream-forwarder" and self.rng.random() < 0.3:
+                self.repeats += 1
+                handler({"Records": records}, context)
+            return result
+
+        return wrapped
+
+
+def _poison(stack: Stack) -> None:
+    stack.put_bus_event("OrderPlaced", {"application": "Ticketing", "nonsense": True})
+    dynamodb().put_item(
+        TableName=stack.settings.event_table,
+        Item={
+            "pk": {"S": "Other#L"}, "sk": {"N": "1"}, "kind": {"S": "log"},
+            "app": {"S": "Other"}, "n": {"N": "1"}, "ev": {"B": b"\xc1 not msgpack"},
+        },
+    )
+
+
+def test_faults_change_nothing_a_user_can_see(dynamodb_local: DynamoDBLocal, tmp_path: Path) -> None:
+    rng = random.Random(20261123)
+    faulty: list[FaultyEvents] = []
+    chaos = Chaos(rng)
+
+    def events(real: Any) -> FaultyEvents:
+        faulty.append(FaultyEvents(real, rng))
+        return faulty[0]
+
+    with pipeline_stack(dynamodb_local, tmp_path, events=events, wrap=chaos) as stack:
+        app = stack.app
+        show = app.create_show(
+            uuid.uuid4(), "Cup final", seats=[{"label": s, "price_cents": 1000} for s in SEATS]
+        )
+        orders = []
+        for i in range(16):
+            labels = rng.sample(SEATS, rng.choice([1, 1, 2]))
+            orders.append(app.place_order(show, f"c{i}", labels, "k", rng.choice(TOKENS)))
+            if i == 5:
+                _poison(stack)
+
+        stack.pipeline.run_until_quiet(timeout=300)
+
+        # The faults really happened.
+        assert faulty[0].failed > 0 and faulty[0].extra_copies > 0 and chaos.repeats > 0
+        assert chaos.crashed == {"stream-forwarder", "payment", "reallocation", "read-models"}
+
+        statuses = {o: app.get_order(o).status for o in orders}
+        assert all(s.is_final for s in statuses.values()), Counter(statuses.values())
+        confirmed = {o for o, s in statuses.items() if s is OrderStatus.CONFIRMED}
+        assert confirmed, "the workload should sell something"
+        sold = Counter()
+        for label in SEATS:
+            seat = app.repository.get(seat_id(show, label))
+            assert isinstance(seat, Seat)
+            if seat.sold_to is not None:
+                assert seat.sold_to in confirmed
+                sold[seat.sold_to] += 1
+        assert all(sold[o] == len(app.get_order(o).seat_labels) for o in confirmed)
+
+        captured = [c for c in stack.charges() if c.result is CaptureResult.CAPTURED]
+        assert sorted(c.key for c in captured) == sorted(str(payment_id_for(o)) for o in confirmed)
+        amounts = {str(payment_id_for(o)): app.get_order(o).amount_cents for o in confirmed}
+        assert all(c.amount_cents == amounts[c.key] for c in captured)
+
+        assert stack.views() == stack.rebuilt_views()
+
+        queues = stack.resources.provisioned.queues
+        # Parked with the reason; a redelivered poison message may be parked again.
+        read_model_dlq = stack.dead_letters(queues["read-models"].dlq_url)
+        assert read_model_dlq and all('"nonsense": true' in body for body, _ in read_model_dlq)
+        assert all("does not match its schema" in reason for _, reason in read_model_dlq)
+        forwarder_dlq = stack.dead_letters(stack.resources.forwarder_dlq_url)
+        assert forwarder_dlq and all('"Other#L"' in body for body, _ in forwarder_dlq)
+        assert all("undecodable stream record" in reason for _, reason in forwarder_dlq)
+        assert stack.dead_letters(queues["payment"].dlq_url) == []
+        assert stack.dead_letters(queues["reallocation"].dlq_url) == []
+
+
+class OutageEvents:
+    """EventBridge failing every entry of the first `calls` requests (longer than one retry run)."""
+
+    def __init__(self, real: Any, calls: int) -> None:
+        self.real, self.left = real, calls
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+        if self.left > 0:
+            self.left -= 1
+            failure = {"ErrorCode": "ThrottlingException", "ErrorMessage": "injected outage"}
+            return {"FailedEntryCount": len(Entries), "Entries": [failure] * len(Entries)}
+        return dict(self.real.put_events(Entries=Entries))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_a_bus_outage_longer_than_the_forwarders_retries_loses_nothing(
+    dynamodb_local: DynamoDBLocal, tmp_path: Path
+) -> None:
+    with pipeline_stack(dynamodb_local, tmp_path, events=lambda real: OutageEvents(real, 12)) as s:
+        show = s.app.create_show(uuid.uuid4(), "Gig", seats=[{"label": "B-1", "price_cents": 700}])
+        order = s.app.place_order(show, "carol", ["B-1"], "k", "tok_visa")
+
+        s.pipeline.run_until_quiet(timeout=120)
+
+        assert s.app.get_order(order).status is OrderStatus.CONFIRMED
+        assert [o["status"] for o in s.views()["orders"] if "status" in o] == ["CONFIRMED"]
