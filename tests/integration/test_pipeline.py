@@ -14,7 +14,9 @@ def test_double_booking_a_declines_b_gets_the_seat_and_one_charge(
     dynamodb_local: DynamoDBLocal, tmp_path: Path
 ) -> None:
     with pipeline_stack(dynamodb_local, tmp_path) as stack:
-        show = stack.app.create_show(uuid.uuid4(), "Final", seats=[{"label": "A-1", "price_cents": 5000}])
+        show = stack.app.create_show(
+            uuid.uuid4(), "Final", seats=[{"label": "A-1", "price_cents": 5000}]
+        )
         a = stack.app.place_order(show, "alice", ["A-1"], "k1", "tok_chargeDeclined")
         b = stack.app.place_order(show, "bob", ["A-1"], "k1", "tok_visa")
 

@@ -80,13 +80,19 @@ def _poison(stack: Stack) -> None:
     dynamodb().put_item(
         TableName=stack.settings.event_table,
         Item={
-            "pk": {"S": "Other#L"}, "sk": {"N": "1"}, "kind": {"S": "log"},
-            "app": {"S": "Other"}, "n": {"N": "1"}, "ev": {"B": b"\xc1 not msgpack"},
+            "pk": {"S": "Other#L"},
+            "sk": {"N": "1"},
+            "kind": {"S": "log"},
+            "app": {"S": "Other"},
+            "n": {"N": "1"},
+            "ev": {"B": b"\xc1 not msgpack"},
         },
     )
 
 
-def test_faults_change_nothing_a_user_can_see(dynamodb_local: DynamoDBLocal, tmp_path: Path) -> None:
+def test_faults_change_nothing_a_user_can_see(
+    dynamodb_local: DynamoDBLocal, tmp_path: Path
+) -> None:
     rng = random.Random(20261123)
     faulty: list[FaultyEvents] = []
     chaos = Chaos(rng)

@@ -26,9 +26,16 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 def placed() -> OrderPlaced:
     return OrderPlaced(
-        originator_id=uuid.uuid4(), originator_version=1, timestamp=NOW,
-        originator_topic="domain.order:Order", show_id=uuid.uuid4(), customer_id="c",
-        idempotency_key="k", seat_labels=["A-1"], amount_cents=100, card_token="tok_secret",
+        originator_id=uuid.uuid4(),
+        originator_version=1,
+        timestamp=NOW,
+        originator_topic="domain.order:Order",
+        show_id=uuid.uuid4(),
+        customer_id="c",
+        idempotency_key="k",
+        seat_labels=["A-1"],
+        amount_cents=100,
+        card_token="tok_secret",
     )
 
 
@@ -39,13 +46,18 @@ def test_every_domain_event_has_a_detail_model() -> None:
 def test_the_card_token_never_reaches_the_bus() -> None:
     detail = to_detail("Ticketing", 7, placed())
     assert "tok_secret" not in entry_detail(detail)
-    assert "card_token" not in DETAILS["OrderPlaced"].model_json_schema()["$defs"][
-        "OrderPlacedPayload"]["properties"]
+    assert (
+        "card_token"
+        not in DETAILS["OrderPlaced"].model_json_schema()["$defs"]["OrderPlacedPayload"][
+            "properties"
+        ]
+    )
 
 
 def test_a_detail_round_trips_and_names_its_position() -> None:
-    event = OrderAllocated(originator_id=uuid.uuid4(), originator_version=3, timestamp=NOW,
-                           amount_cents=100)
+    event = OrderAllocated(
+        originator_id=uuid.uuid4(), originator_version=3, timestamp=NOW, amount_cents=100
+    )
     detail = to_detail("Ticketing", 42, event)
     parsed = parse_detail("OrderAllocated", entry_detail(detail))
     assert (parsed.notification_id, parsed.aggregate_version, parsed.schema_version) == (42, 3, 1)
@@ -66,8 +78,12 @@ def test_bad_details_are_refused_with_the_field() -> None:
 def test_an_entry_too_big_for_eventbridge_goes_without_its_payload() -> None:
     rows = [RowSeats(row=f"R{i}", seats="1-999") for i in range(12_000)]
     show = ShowCreated(
-        originator_id=uuid.uuid4(), originator_version=1, timestamp=NOW,
-        originator_topic="domain.show:Show", name="Huge", seat_count=1,
+        originator_id=uuid.uuid4(),
+        originator_version=1,
+        timestamp=NOW,
+        originator_topic="domain.show:Show",
+        name="Huge",
+        seat_count=1,
         price_bands=[PriceBand(name="all", price_cents=1, rows=rows)],
     )
     text = entry_detail(to_detail("Ticketing", 1, show))
