@@ -1,7 +1,9 @@
-"""`make up`: the ledger on this machine, no AWS account and no Docker.
+"""`make up`: the whole ledger on this machine, no AWS account and no Docker.
 
-Starts DynamoDB Local with its data under `.seatledger/dynamodb` (kept across runs), creates the
-event table when missing, prints one line when ready, and stops what it started on Ctrl-C.
+DynamoDB Local (data kept under `.seatledger/`), moto for EventBridge and SQS, the pipeline's
+pollers and the API on http://127.0.0.1:8080, all in this process but DynamoDB Local's JVM.
+Resources are created when missing; consumers first catch up from the store's log (queues live
+in memory and start empty); one line says when it is ready; Ctrl-C stops everything.
 """
 
 from __future__ import annotations
@@ -10,26 +12,83 @@ import logging
 import os
 import signal
 import threading
+from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
-from infra.dynamodb import DEFAULT_TABLE
-from infra.dynamodb.client import ensure_table, make_client
 from infra.dynamodb_local import PROJECT_ROOT, DynamoDBLocal
 
-DATA_DIR = PROJECT_ROOT / ".seatledger"
-DYNAMODB_PORT = int(os.environ.get("SEATLEDGER_DYNAMODB_PORT", "8000"))
+LOCAL_ENV = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "POWERTOOLS_METRICS_DISABLED": "true",  # no metric lines in a terminal
+    "POWERTOOLS_LOG_LEVEL": "WARNING",  # handlers log problems; requests are logged below
+    "SEATLEDGER_DEV_ROUTES": "1",
+}
 
 log = logging.getLogger("seatledger")
 
 
+@dataclass(frozen=True)
+class Ports:
+    api: int = int(os.environ.get("SEATLEDGER_API_PORT", "8080"))
+    dynamodb: int = int(os.environ.get("SEATLEDGER_DYNAMODB_PORT", "8000"))
+
+
+def serve(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
+    for key, value in LOCAL_ENV.items():
+        os.environ.setdefault(key, value)
+    dynamodb_local = DynamoDBLocal(
+        port=ports.dynamodb, db_path=data_dir / "dynamodb", log_path=data_dir / "dynamodb.log"
+    )
+    log.info("starting DynamoDB Local (data in %s)", data_dir / "dynamodb")
+    dynamodb_local.start()
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_local.endpoint
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = dynamodb_local.endpoint
+    try:
+        run_services(stop, data_dir, ports)
+    finally:
+        dynamodb_local.stop()
+
+
+def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
+    # Imported here: handlers read the environment set above when first imported.
+    from handlers.api import handler as api_handler
+    from infra.local_api import LocalApi
+    from infra.local_aws import local_aws
+    from infra.local_pipeline import LocalPipeline, provision_all
+    from infra.settings import Settings
+    from infra.wiring import dynamodb, projectors, reactor, simulated_gateway, ticketing
+    from projections.reactions import PAYMENT, REALLOCATION
+
+    settings = Settings.from_env()
+    with local_aws(settings.event_bus) as aws:
+        log.info("moto (EventBridge, SQS) on %s", aws.endpoint)
+        resources = provision_all(dynamodb(), aws.events, aws.sqs, settings)
+        app = ticketing(settings, simulated_gateway(settings))
+        caught_up = sum(p.catch_up() for p in projectors(settings, app))
+        caught_up += sum(reactor(r, settings, app).catch_up() for r in (PAYMENT, REALLOCATION))
+        log.info("consumers caught up with the store (%d events)", caught_up)
+        pipeline = LocalPipeline(settings, resources, data_dir / "checkpoints", aws.sqs).start()
+        api = LocalApi(api_handler, port=ports.api).start()
+        print(
+            f"seatledger ready: {api.url}  (seat map: {api.url}/?show=SHOW_ID, "
+            f"API spec: {api.url}/openapi.json); Ctrl-C stops",
+            flush=True,
+        )
+        try:
+            stop.wait()
+        finally:
+            log.info("stopping")
+            api.stop()
+            pipeline.stop()
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        os.environ.setdefault(key, value)
+    logging.getLogger("botocore").setLevel(logging.WARNING)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -37,22 +96,8 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    dynamodb = DynamoDBLocal(
-        port=DYNAMODB_PORT, db_path=DATA_DIR / "dynamodb", log_path=DATA_DIR / "dynamodb.log"
-    )
-    log.info("starting DynamoDB Local (data in %s)", DATA_DIR / "dynamodb")
-    dynamodb.start()
-    try:
-        table = os.environ.get("DYNAMODB_TABLE", DEFAULT_TABLE)
-        ensure_table(make_client(dynamodb.endpoint, "us-east-1"), table)
-        print(
-            f"seatledger ready: event store {dynamodb.endpoint} (table {table}); Ctrl-C stops",
-            flush=True,
-        )
-        stop.wait()
-    finally:
-        log.info("stopping")
-        dynamodb.stop()
+    data_dir = Path(os.environ.get("SEATLEDGER_DATA_DIR") or PROJECT_ROOT / ".seatledger")
+    serve(stop, data_dir, Ports())
     return 0
 
 

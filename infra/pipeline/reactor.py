@@ -65,6 +65,13 @@ class Reactor:
                 if reached > position:
                     self._advance(reached)
 
+    def catch_up(self) -> int:
+        """Run what the log holds after the position (after downtime); returns notifications."""
+        done = 0
+        while batch := self.log.after(self.position(), self.reaction.detail_types, self.chunk):
+            done += self.handle(batch[-1])
+        return done
+
     def _run(self, detail: EventDetail) -> None:
         for command in self.reaction.commands(detail):
             self.app.execute(command)

@@ -1,0 +1,100 @@
+"""Pipeline benchmark: commit -> read model latency on the local stack.
+
+`python -m bench.pipeline` -> bench/results/pipeline.json. Runs DynamoDB Local (in memory) and
+moto with the pipeline's pollers in background threads, as `make up` does, places orders at a
+steady rate and times each from the commit (place_order returning) to its order appearing in
+the orders view (polled every 5 ms, so figures are rounded up by at most that).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from bench.store import percentiles
+from infra.dynamodb_local import DynamoDBLocal
+from infra.local_aws import local_aws
+from infra.local_pipeline import LocalPipeline, provision_all
+from infra.settings import Settings
+from infra.wiring import dynamodb, ticketing
+
+LOCAL_ENV = {
+    "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_METRICS_DISABLED": "true",
+}
+RESULTS = Path(__file__).parent / "results" / "pipeline.json"
+ORDERS = int(os.environ.get("BENCH_PIPELINE_ORDERS", "200"))
+RATE = float(os.environ.get("BENCH_PIPELINE_RATE", "10"))  # orders per second
+
+
+def main() -> None:
+    for key, value in LOCAL_ENV.items():
+        os.environ.setdefault(key, value)
+    server = DynamoDBLocal().start()
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = server.endpoint
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = server.endpoint
+    settings = Settings()
+    try:
+        with local_aws(settings.event_bus) as aws, tempfile.TemporaryDirectory() as tmp:
+            resources = provision_all(dynamodb(), aws.events, aws.sqs, settings)
+            pipeline = LocalPipeline(settings, resources, Path(tmp), aws.sqs).start()
+            try:
+                figures = run(settings)
+            finally:
+                pipeline.stop()
+    finally:
+        server.stop()
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
+    print(json.dumps(figures, indent=2))
+
+
+def run(settings: Settings) -> dict[str, object]:
+    app = ticketing(settings)
+    show = app.create_show(uuid.uuid4(), "Bench", sections=[
+        {"name": "floor", "rows": [f"R{i}" for i in range(10)], "seats_per_row": 10,
+         "price_cents": 1000}])
+    committed: dict[str, float] = {}
+    latencies: list[float] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        client = dynamodb()
+        while not done.is_set() or committed:
+            keys = list(committed)[:100]
+            if keys:
+                answer = client.batch_get_item(RequestItems={settings.orders_table: {
+                    "Keys": [{"pk": {"S": f"order#{k}"}} for k in keys]}})
+                now = time.perf_counter()
+                for item in answer["Responses"].get(settings.orders_table, []):
+                    order = item["order_id"]["S"]
+                    latencies.append(now - committed.pop(order))
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    start = time.perf_counter()
+    for i in range(ORDERS):
+        time.sleep(max(0.0, start + i / RATE - time.perf_counter()))
+        seat = f"R{(i // 10) % 10}-{i % 10 + 1}"
+        order = app.place_order(show, f"c{i}", [seat], "k", "tok_visa")
+        committed[str(order)] = time.perf_counter()
+    done.set()
+    watcher.join(timeout=120)
+    return {
+        "orders": ORDERS,
+        "rate_per_s": RATE,
+        "commit_to_read_model_ms": percentiles(latencies),
+        "mean_ms": round(statistics.mean(latencies) * 1000, 1),
+        "missing": len(committed),
+    }
+
+
+if __name__ == "__main__":
+    main()

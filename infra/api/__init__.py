@@ -1,0 +1,1 @@
+"""The HTTP API: Powertools REST resolver, request and response models, the seat map page."""

@@ -1,0 +1,110 @@
+"""The API on loopback: HTTP requests become API Gateway (REST proxy) events for the handler.
+
+Only what the proxy integration does for this API: method, path, headers, query string and body
+in; status, headers and body out. One readable log line per request.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from infra.runners.lambda_runtime import Handler, LocalContext
+
+log = logging.getLogger("seatledger.http")  # not "...api": Powertools filters by substring
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+def proxy_event(method: str, target: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    url = urlsplit(target)
+    query = parse_qs(url.query, keep_blank_values=True)
+    text = body.decode("utf-8", errors="surrogateescape") if body else None
+    return {
+        "resource": "/{proxy+}",
+        "path": url.path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": {"proxy": url.path.lstrip("/")},
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/{proxy+}",
+            "httpMethod": method,
+            "path": url.path,
+            "stage": "local",
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": "127.0.0.1"},
+            "requestTimeEpoch": int(time.time() * 1000),
+        },
+        "body": text,
+        "isBase64Encoded": False,
+    }
+
+
+class LocalApi:
+    def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 8080) -> None:
+        api_handler = handler
+
+        class Request(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                started = time.perf_counter()
+                length = int(self.headers.get("Content-Length") or 0)
+                if length > MAX_BODY:
+                    self.send_error(413, "Request body too large")
+                    return
+                body = self.rfile.read(length)
+                event = proxy_event(self.command, self.path, dict(self.headers.items()), body)
+                try:
+                    answer = api_handler(event, LocalContext("api"))
+                except Exception:  # the handler maps every client error; this is ours
+                    log.exception("api handler failed")
+                    answer = {"statusCode": 500, "body": '{"error":"Internal","reason":"bug"}'}
+                self._reply(answer)
+                log.info(
+                    "%s %s %s %.0fms",
+                    self.command,
+                    self.path,
+                    answer["statusCode"],
+                    (time.perf_counter() - started) * 1000,
+                )
+
+            def _reply(self, answer: dict[str, Any]) -> None:
+                raw = answer.get("body") or ""
+                data = base64.b64decode(raw) if answer.get("isBase64Encoded") else raw.encode()
+                self.send_response(int(answer["statusCode"]))
+                headers = dict(answer.get("headers") or {})
+                for name, values in (answer.get("multiValueHeaders") or {}).items():
+                    headers.setdefault(name, values[-1])
+                for name, value in headers.items():
+                    if name.lower() != "content-length":
+                        self.send_header(name, str(value))
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve  # noqa: N815
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass  # one line per request is logged by _serve
+
+        self.server = ThreadingHTTPServer((host, port), Request)
+        self.server.daemon_threads = True
+        self.url = f"http://{host}:{self.server.server_address[1]}"
+
+    def start(self) -> LocalApi:
+        threading.Thread(target=self.server.serve_forever, daemon=True, name="api").start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
