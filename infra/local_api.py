@@ -49,6 +49,11 @@ def proxy_event(method: str, target: str, headers: dict[str, str], body: bytes) 
     }
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 resets connections when buyers click at once
+    daemon_threads = True
+
+
 class LocalApi:
     def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 8080) -> None:
         api_handler = handler
@@ -97,8 +102,7 @@ class LocalApi:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass  # one line per request is logged by _serve
 
-        self.server = ThreadingHTTPServer((host, port), Request)
-        self.server.daemon_threads = True
+        self.server = _Server((host, port), Request)
         self.url = f"http://{host}:{self.server.server_address[1]}"
 
     def start(self) -> LocalApi:

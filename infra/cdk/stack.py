@@ -1,0 +1,83 @@
+"""The seatledger stack: wires storage, forwarder, bus, rule consumers, API and alarms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Stack
+from constructs import Construct
+
+from infra.cdk.api import Api
+from infra.cdk.bus import Bus
+from infra.cdk.consumers import RuleConsumer
+from infra.cdk.environment import ENV_VARS
+from infra.cdk.forwarder import StreamForwarder
+from infra.cdk.functions import LambdaCode
+from infra.cdk.observability import Alarms
+from infra.cdk.storage import Storage
+from infra.cdk.waf import ApiFirewall
+from infra.rules import RuleSpec
+
+ITERATOR_AGE_LIMIT = Duration.minutes(1)
+
+
+class SeatLedgerStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        deps_dir: Path,
+        rules: Sequence[RuleSpec],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, id, **kwargs)
+        code = LambdaCode(self, "Code", deps_dir=deps_dir)
+        self.storage = Storage(self, "Storage")
+        self.bus = Bus(self, "Events")
+        self.alarms = Alarms(self, "Alarms")
+        environment = self._environment()
+
+        self.forwarder = StreamForwarder(
+            self,
+            "StreamForwarder",
+            code=code,
+            storage=self.storage,
+            bus=self.bus.bus,
+            environment=environment,
+        )
+        self.alarms.dead_letters("stream-forwarder-on-failure", self.forwarder.on_failure)
+        self.alarms.iterator_age(
+            "stream-forwarder-iterator-age", self.forwarder.handler.function, ITERATOR_AGE_LIMIT
+        )
+
+        self.consumers: list[RuleConsumer] = []
+        for spec in rules:
+            consumer = RuleConsumer(
+                self,
+                spec.name,
+                spec=spec,
+                code=code,
+                storage=self.storage,
+                environment=environment,
+            )
+            self.bus.route(spec, consumer.queue, consumer.dead_letters)
+            self.alarms.dead_letters(f"{spec.name}-dead-letters", consumer.dead_letters)
+            self.consumers.append(consumer)
+
+        self.api = Api(self, "Api", code=code, storage=self.storage, environment=environment)
+        ApiFirewall(self, "ApiFirewall", stage_arn=self.api.rest_api.deployment_stage.stage_arn)
+
+        CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
+        CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)
+        CfnOutput(self, "EventTableName", value=self.storage.events.table_name)
+        CfnOutput(self, "EventBusName", value=self.bus.bus.event_bus_name)
+
+    def _environment(self) -> dict[str, str]:
+        """Every table and the bus by the names `infra.settings.Settings.from_env` reads."""
+        names = {"event_table": self.storage.events.table_name}
+        names |= {role: table.table_name for role, table in self.storage.by_role.items()}
+        names["event_bus"] = self.bus.bus.event_bus_name
+        return {ENV_VARS[field]: value for field, value in names.items()}

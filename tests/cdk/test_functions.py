@@ -1,0 +1,160 @@
+"""Functions (code, runtime, environment), the API, and the alarms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from infra.cdk.environment import ENV_VARS, FIXED
+from infra.rules import RULES
+from infra.settings import Settings
+from tests.cdk.conftest import Synthesized, ref
+
+HANDLERS = {
+    "handlers.stream_forwarder.handler",
+    "handlers.api.handler",
+    *(spec.handler for spec in RULES),
+}
+CODE_PACKAGES = {"domain", "handlers", "infra", "projections"}
+
+
+def _functions(synth: Synthesized) -> dict[str, dict[str, Any]]:
+    return {k: r["Properties"] for k, r in synth.of_type("AWS::Lambda::Function").items()}
+
+
+def test_env_var_names_are_the_ones_settings_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENV_VARS.values():
+        monkeypatch.setenv(name, f"value-of-{name}")
+    settings = Settings.from_env()
+    for field, name in ENV_VARS.items():
+        assert getattr(settings, field) == f"value-of-{name}", field
+
+
+def test_one_function_per_handler_on_one_runtime(synth: Synthesized) -> None:
+    functions = _functions(synth)
+    assert sorted(f["Handler"] for f in functions.values()) == sorted(HANDLERS)
+    assert {f["Runtime"] for f in functions.values()} == {"python3.12"}
+    assert {tuple(f["Architectures"]) for f in functions.values()} == {("x86_64",)}
+    (layer_id,) = synth.of_type("AWS::Lambda::LayerVersion")
+    synth.template.has_resource_properties(
+        "AWS::Lambda::LayerVersion", {"CompatibleArchitectures": ["x86_64"]}
+    )
+    for function in functions.values():
+        assert function["TracingConfig"] == {"Mode": "Active"}
+        assert function["Layers"] == [ref(layer_id)]
+
+
+def test_environment(synth: Synthesized) -> None:
+    (bus_id,) = synth.of_type("AWS::Events::EventBus")
+    tables = synth.of_type("AWS::DynamoDB::Table")
+    table_refs = {ref(k)["Ref"] for k in tables}
+    for function in _functions(synth).values():
+        env = function["Environment"]["Variables"]
+        assert {k: env[k] for k in FIXED} == {
+            "CREATE_TABLE": "no",
+            "PERSISTENCE_MODULE": "infra.dynamodb",
+        }
+        assert env["POWERTOOLS_METRICS_NAMESPACE"] == "seatledger"
+        assert env["POWERTOOLS_SERVICE_NAME"] and env["POWERTOOLS_LOG_LEVEL"]
+        assert env["EVENT_BUS_NAME"] == ref(bus_id)
+        assert "ACCEPT_TEST_EVENTS" not in env
+        table_vars = [v for f, v in ENV_VARS.items() if f.endswith("_table")]
+        assert {env[v]["Ref"] for v in table_vars} == table_refs
+        if function["Handler"] != "handlers.api.handler":
+            queue_id = env["DEAD_LETTER_QUEUE_URL"]["Ref"]
+            assert synth.resources[queue_id]["Type"] == "AWS::SQS::Queue"
+
+
+def test_queue_handlers_park_poison_in_their_own_dead_letter_queue(synth: Synthesized) -> None:
+    for mapping in synth.of_type("AWS::Lambda::EventSourceMapping").values():
+        props = mapping["Properties"]
+        queue_id = props["EventSourceArn"]["Fn::GetAtt"][0]
+        if synth.resources[queue_id]["Type"] != "AWS::SQS::Queue":
+            continue
+        function = synth.resources[props["FunctionName"]["Ref"]]["Properties"]
+        redrive = synth.resources[queue_id]["Properties"]["RedrivePolicy"]
+        dlq_id = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        assert function["Environment"]["Variables"]["DEAD_LETTER_QUEUE_URL"] == ref(dlq_id)
+
+
+def test_code_asset_holds_only_the_four_packages(synth: Synthesized) -> None:
+    (layer,) = synth.of_type("AWS::Lambda::LayerVersion").values()
+    layer_key = layer["Properties"]["Content"]["S3Key"]
+    keys = {f["Code"]["S3Key"] for f in _functions(synth).values()}
+    assert len(keys) == 1 and layer_key not in keys  # one shared code asset
+    asset = synth.outdir / f"asset.{keys.pop().removesuffix('.zip')}"
+    assert {p.name for p in asset.iterdir()} == CODE_PACKAGES
+    assert not (asset / "infra" / "cdk").exists()
+    assert not list(asset.rglob("__pycache__"))
+    assert (asset / "infra" / "rules.py").is_file()
+
+
+def test_api_is_throttled_validated_logged_and_firewalled(synth: Synthesized) -> None:
+    (stage,) = synth.of_type("AWS::ApiGateway::Stage").values()
+    props = stage["Properties"]
+    assert props["AccessLogSetting"]["DestinationArn"]
+    assert props["TracingEnabled"] is True
+    (settings,) = props["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
+    assert settings["LoggingLevel"] in {"ERROR", "INFO"} and not settings["DataTraceEnabled"]
+    (validator_id,) = synth.of_type("AWS::ApiGateway::RequestValidator")
+    methods = synth.of_type("AWS::ApiGateway::Method").values()
+    assert methods and all(
+        m["Properties"]["RequestValidatorId"] == ref(validator_id) for m in methods
+    )
+    assert all(m["Properties"]["Integration"]["Type"] == "AWS_PROXY" for m in methods)
+    synth.template.has_resource_properties(
+        "AWS::WAFv2::WebACLAssociation", {"ResourceArn": Match.any_value()}
+    )
+    synth.template.has_resource_properties(
+        "AWS::WAFv2::WebACL",
+        {
+            "Scope": "REGIONAL",
+            "Rules": Match.array_with([Match.object_like({"Name": "RatePerIp"})]),
+        },
+    )
+
+
+def _alarms(synth: Synthesized, metric: str) -> list[dict[str, Any]]:
+    return [
+        r["Properties"]
+        for r in synth.of_type("AWS::CloudWatch::Alarm").values()
+        if r["Properties"]["MetricName"] == metric
+    ]
+
+
+def test_every_dead_letter_queue_depth_alarms(synth: Synthesized) -> None:
+    queues = synth.of_type("AWS::SQS::Queue")
+    dead_letter_ids = {
+        q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for q in queues.values()
+        if "RedrivePolicy" in q["Properties"]
+    }
+    # The forwarder's on-failure queue is the one queue that is neither a source nor a DLQ.
+    parked = (
+        set(queues)
+        - dead_letter_ids
+        - {k for k, q in queues.items() if "RedrivePolicy" in q["Properties"]}
+    )
+    alarms = _alarms(synth, "ApproximateNumberOfMessagesVisible")
+    (topic_id,) = synth.of_type("AWS::SNS::Topic")
+    watched = {a["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for a in alarms}
+    assert watched == dead_letter_ids | parked and len(parked) == 1
+    for alarm in alarms:
+        assert alarm["Threshold"] == 0
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        assert alarm["AlarmActions"] == [ref(topic_id)]
+
+
+def test_forwarder_iterator_age_alarms(synth: Synthesized) -> None:
+    (alarm,) = _alarms(synth, "IteratorAge")
+    (function_id,) = [
+        k
+        for k, f in _functions(synth).items()
+        if f["Handler"] == "handlers.stream_forwarder.handler"
+    ]
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": ref(function_id)}]
+    (topic_id,) = synth.of_type("AWS::SNS::Topic")
+    assert alarm["AlarmActions"] == [ref(topic_id)]

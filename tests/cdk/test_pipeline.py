@@ -1,0 +1,162 @@
+"""The stack's data path: tables, stream forwarder, bus, rules and queues."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from infra.rules import RULES
+from infra.tables import TABLES, create_request
+from tests.cdk.conftest import Synthesized, arn, ref
+
+LOG_FILTER = {"dynamodb": {"NewImage": {"kind": {"S": ["log"]}}}}
+
+
+def _event_table(synth: Synthesized) -> tuple[str, dict[str, Any]]:
+    (found,) = [
+        (k, r)
+        for k, r in synth.of_type("AWS::DynamoDB::Table").items()
+        if "StreamSpecification" in r["Properties"]
+    ]
+    return found
+
+
+def _consumer_of(synth: Synthesized, source: dict[str, Any]) -> dict[str, Any]:
+    """The event source mapping reading `source`, and the function it feeds."""
+    (mapping,) = [
+        r["Properties"]
+        for r in synth.of_type("AWS::Lambda::EventSourceMapping").values()
+        if r["Properties"]["EventSourceArn"] == source
+    ]
+    function = synth.resources[mapping["FunctionName"]["Ref"]]["Properties"]
+    return {"mapping": mapping, "function": function}
+
+
+def test_event_table_streams_new_images_and_is_protected(synth: Synthesized) -> None:
+    table_id, table = _event_table(synth)
+    props = table["Properties"]
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    assert props["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert {"AttributeName": "sk", "AttributeType": "N"} in props["AttributeDefinitions"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["DeletionProtectionEnabled"] is True
+    assert table["DeletionPolicy"] == "Retain"
+
+
+def test_every_table_has_point_in_time_recovery(synth: Synthesized) -> None:
+    synth.template.resource_count_is("AWS::DynamoDB::Table", 1 + len(TABLES))
+    synth.template.all_resources_properties(
+        "AWS::DynamoDB::Table",
+        {"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}},
+    )
+
+
+@pytest.mark.parametrize("spec", TABLES, ids=lambda s: s.role)
+def test_tables_have_the_shape_the_local_stack_creates(synth: Synthesized, spec: Any) -> None:
+    expected = create_request(spec, "unused")
+    shapes = [
+        {
+            "KeySchema": p["KeySchema"],
+            "AttributeDefinitions": sorted(p["AttributeDefinitions"], key=str),
+            "GlobalSecondaryIndexes": p.get("GlobalSecondaryIndexes", []),
+        }
+        for p in (r["Properties"] for r in synth.of_type("AWS::DynamoDB::Table").values())
+    ]
+    assert {
+        "KeySchema": expected["KeySchema"],
+        "AttributeDefinitions": sorted(expected["AttributeDefinitions"], key=str),
+        "GlobalSecondaryIndexes": expected.get("GlobalSecondaryIndexes", []),
+    } in shapes
+
+
+def test_stream_mapping_fails_safely(synth: Synthesized) -> None:
+    table_id, _ = _event_table(synth)
+    consumer = _consumer_of(synth, {"Fn::GetAtt": [table_id, "StreamArn"]})
+    mapping = consumer["mapping"]
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert 0 <= mapping["MaximumRetryAttempts"] <= 100
+    assert 60 <= mapping["MaximumRecordAgeInSeconds"] <= 86_400
+    on_failure = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+    queue_id = on_failure["Fn::GetAtt"][0]
+    assert synth.resources[queue_id]["Type"] == "AWS::SQS::Queue"
+    assert [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]] == [LOG_FILTER]
+    function = consumer["function"]
+    assert function["Handler"] == "handlers.stream_forwarder.handler"
+    # Undecodable records go to the same queue, by the URL the handler reads.
+    assert function["Environment"]["Variables"]["DEAD_LETTER_QUEUE_URL"] == ref(queue_id)
+
+
+def test_one_rule_per_spec_with_its_exact_pattern(synth: Synthesized) -> None:
+    rules = synth.of_type("AWS::Events::Rule")
+    assert len(rules) == len(RULES)
+    (bus_id,) = synth.of_type("AWS::Events::EventBus")
+    for spec in RULES:
+        matching = [
+            r for r in rules.values() if r["Properties"]["EventPattern"] == spec.event_pattern
+        ]
+        assert len(matching) == 1, f"{spec.name}: no rule with pattern {spec.event_pattern}"
+        props = matching[0]["Properties"]
+        assert props["EventBusName"] == ref(bus_id)
+        (target,) = props["Targets"]
+        queue_id = target["Arn"]["Fn::GetAtt"][0]
+        assert synth.resources[queue_id]["Type"] == "AWS::SQS::Queue"
+        consumer = _consumer_of(synth, arn(queue_id))
+        assert consumer["function"]["Handler"] == spec.handler
+        assert consumer["mapping"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_bus_has_an_archive(synth: Synthesized) -> None:
+    (bus_id,) = synth.of_type("AWS::Events::EventBus")
+    synth.template.has_resource_properties(
+        "AWS::Events::Archive", {"SourceArn": arn(bus_id), "RetentionDays": Match.any_value()}
+    )
+
+
+def test_every_rule_target_queue_redrives_to_a_dead_letter_queue(synth: Synthesized) -> None:
+    for rule in synth.of_type("AWS::Events::Rule").values():
+        for target in rule["Properties"]["Targets"]:
+            queue_id = target["Arn"]["Fn::GetAtt"][0]
+            queue = synth.resources[queue_id]["Properties"]
+            redrive = queue.get("RedrivePolicy")
+            assert redrive, f"{queue_id} has no redrive policy"
+            assert 1 <= redrive["maxReceiveCount"] <= 10
+            dlq_id = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            assert synth.resources[dlq_id]["Type"] == "AWS::SQS::Queue"
+            # EventBridge's own delivery failures land in the same dead-letter queue.
+            assert target["DeadLetterConfig"]["Arn"] == arn(dlq_id)
+            # A message must not reappear while a slow invocation still holds it.
+            timeout = _consumer_of(synth, arn(queue_id))["function"]["Timeout"]
+            assert queue["VisibilityTimeout"] >= 6 * timeout
+
+
+def test_every_queue_is_encrypted_and_tls_only(synth: Synthesized) -> None:
+    queues = synth.of_type("AWS::SQS::Queue")
+    assert len(queues) == 1 + 2 * len(RULES)
+    for queue_id, queue in queues.items():
+        assert queue["Properties"].get("SqsManagedSseEnabled") is True, queue_id
+        synth.template.has_resource_properties(
+            "AWS::SQS::QueuePolicy",
+            {
+                "Queues": [ref(queue_id)],
+                "PolicyDocument": {
+                    "Statement": Match.array_with(
+                        [
+                            Match.object_like(
+                                {
+                                    "Effect": "Deny",
+                                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                                }
+                            )
+                        ]
+                    )
+                },
+            },
+        )

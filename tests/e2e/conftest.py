@@ -1,0 +1,85 @@
+"""`make up`'s stack, started once for the end-to-end tests as its own process (with free ports
+and a throwaway data directory), and stopped with Ctrl-C as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.dynamodb_local import PROJECT_ROOT, free_port
+
+
+@dataclass
+class Api:
+    url: str
+
+    def call(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as answer:
+                return answer.status, json.loads(answer.read() or b"null")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+    def wait_for(self, path: str, done: Any, timeout: float = 60.0) -> Any:
+        """GET `path` until `done(body)`; returns the body."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status, body = self.call("GET", path)
+            if status == 200 and done(body):
+                return body
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path} never got there; last answer {status} {body}")
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Api]:
+    data = Path(tempfile.mkdtemp(prefix="seatledger-e2e-"))
+    api_port, ddb_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "SEATLEDGER_DATA_DIR": str(data),
+        "SEATLEDGER_API_PORT": str(api_port),
+        "SEATLEDGER_DYNAMODB_PORT": str(ddb_port),
+    }
+    for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS"):
+        env.pop(name, None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local_stack"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=(data / "stack.log").open("w"),  # noqa: SIM115 - lives as long as the stack
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # blocks until ready (or exit)
+        assert line.startswith("seatledger ready"), (line, (data / "stack.log").read_text())
+        yield Api(f"http://127.0.0.1:{api_port}")
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
