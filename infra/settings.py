@@ -24,14 +24,23 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        env, d = os.environ, cls()
-        return cls(
-            event_table=env.get("DYNAMODB_TABLE") or d.event_table,
-            seat_map_table=env.get("SEAT_MAP_TABLE") or d.seat_map_table,
-            orders_table=env.get("ORDERS_TABLE") or d.orders_table,
-            payments_table=env.get("PAYMENTS_TABLE") or d.payments_table,
-            charges_table=env.get("CHARGES_TABLE") or d.charges_table,
-            event_bus=env.get("EVENT_BUS_NAME") or d.event_bus,
-            dead_letter_queue_url=env.get("DEAD_LETTER_QUEUE_URL", ""),
-            accept_test_events=env.get("ACCEPT_TEST_EVENTS", "").lower() in ("1", "true", "yes"),
-        )
+        env, defaults = os.environ, cls()
+        values: dict[str, object] = {
+            field: env.get(name) or getattr(defaults, field) for field, name in ENV_VARS.items()
+        }
+        values["dead_letter_queue_url"] = env.get(ENV_VARS["dead_letter_queue_url"], "")
+        flag = env.get(ACCEPT_TEST_EVENTS, "").lower()
+        return cls(**values, accept_test_events=flag in ("1", "true", "yes"))  # type: ignore[arg-type]
+
+
+# Settings field -> environment variable: what `from_env` reads and the CDK stack sets.
+ENV_VARS: dict[str, str] = {
+    "event_table": "DYNAMODB_TABLE",
+    "seat_map_table": "SEAT_MAP_TABLE",
+    "orders_table": "ORDERS_TABLE",
+    "payments_table": "PAYMENTS_TABLE",
+    "charges_table": "CHARGES_TABLE",
+    "event_bus": "EVENT_BUS_NAME",
+    "dead_letter_queue_url": "DEAD_LETTER_QUEUE_URL",
+}
+ACCEPT_TEST_EVENTS = "ACCEPT_TEST_EVENTS"  # never set by the stack: test events stay inert

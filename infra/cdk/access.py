@@ -33,9 +33,8 @@ ACCESS: dict[str, Access] = {
     "handlers.reallocation.handler": Access(events=Level.READ_WRITE),
     # Gap fill reads the log; the views are its own.
     "handlers.read_models.handler": Access(events=Level.READ, read_models=Level.READ_WRITE),
-    "handlers.api.handler": Access(
-        events=Level.READ_WRITE, read_models=Level.READ, charges=Level.READ
-    ),
+    # Not the charges: only the local stack's /dev route reads them.
+    "handlers.api.handler": Access(events=Level.READ_WRITE, read_models=Level.READ),
 }
 
 

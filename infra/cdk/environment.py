@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-# Settings field -> variable. `Settings` keeps these names inside `from_env`, so a test checks
-# this table against it rather than trusting a second copy.
-ENV_VARS: dict[str, str] = {
-    "event_table": "DYNAMODB_TABLE",
-    "seat_map_table": "SEAT_MAP_TABLE",
-    "orders_table": "ORDERS_TABLE",
-    "payments_table": "PAYMENTS_TABLE",
-    "charges_table": "CHARGES_TABLE",
-    "event_bus": "EVENT_BUS_NAME",
-    "dead_letter_queue_url": "DEAD_LETTER_QUEUE_URL",
-}
+from infra.settings import ENV_VARS
+
+__all__ = ["ENV_VARS", "FIXED", "powertools"]
 
 # Tables come from the stack, never from the code; and the library's default persistence is
 # in-memory, so every function names the DynamoDB module explicitly.

@@ -29,7 +29,6 @@ EXPECTED_TABLE_ACCESS = {
         "seat_map": "read",
         "orders": "read",
         "payments": "read",
-        "charges": "read",
     },
 }
 TABLE_IDS = {
