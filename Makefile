@@ -18,7 +18,7 @@ install: $(STAMP) $(DDB_PKG)  ## create .venv, install Python packages and Dynam
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,cdk]'
+	$(BIN)/pip install --quiet -e '.[dev,cdk,cli]'
 	touch $@
 
 $(DDB_PKG):

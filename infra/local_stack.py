@@ -8,6 +8,7 @@ in memory and start empty); one line says when it is ready; Ctrl-C stops everyth
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -15,8 +16,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from infra.dynamodb_local import PROJECT_ROOT, DynamoDBLocal
+
+if TYPE_CHECKING:
+    from infra.local_pipeline import Resources
 
 LOCAL_ENV = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -73,6 +78,7 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
         log.info("consumers caught up with the store (%d events)", caught_up)
         pipeline = LocalPipeline(settings, resources, data_dir / "checkpoints", aws.sqs).start()
         api = LocalApi(api_handler, port=ports.api).start()
+        write_stack_file(data_dir, api.url, resources)
         print(
             f"seatledger ready: {api.url}  (seat map: {api.url}/?show=SHOW_ID, "
             f"API spec: {api.url}/openapi.json); Ctrl-C stops",
@@ -82,8 +88,24 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
             stop.wait()
         finally:
             log.info("stopping")
+            (data_dir / "stack.json").unlink(missing_ok=True)
             api.stop()
             pipeline.stop()
+
+
+def write_stack_file(data_dir: Path, api_url: str, resources: Resources) -> None:
+    """Where the running stack is, for the `seatledger` command line (removed on stop)."""
+    names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION",
+             "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
+             "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_SQS"]
+    stack = {
+        "pid": os.getpid(),
+        "api_url": api_url,
+        "env": {name: os.environ[name] for name in names},
+        "bus_arn": resources.provisioned.bus_arn,
+        "archive_arn": resources.provisioned.archive_arn,
+    }
+    (data_dir / "stack.json").write_text(json.dumps(stack, indent=2))
 
 
 def main() -> int:

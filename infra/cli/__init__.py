@@ -1,0 +1,1 @@
+"""The `seatledger` command line: history, log, replay, queries, bus events, demo."""

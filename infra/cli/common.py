@@ -1,0 +1,78 @@
+"""What every command shares: finding the stack, output (table or --json), exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, NoReturn
+
+from rich.console import Console
+from rich.table import Table
+
+from infra.dynamodb_local import PROJECT_ROOT
+
+STACK_FILE = Path(os.environ.get("SEATLEDGER_DATA_DIR") or PROJECT_ROOT / ".seatledger") / (
+    "stack.json"
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+class Exit(IntEnum):
+    OK = 0
+    FAILED = 1  # the command ran and found a problem (e.g. replay could not finish)
+    USAGE = 2  # wrong arguments (Typer's own code for these)
+    NOT_FOUND = 3  # unknown aggregate, order, show...
+    UNREACHABLE = 4  # the stack is not running, or AWS cannot be reached
+    INVALID = 5  # input that breaks its schema: nothing was sent
+
+
+@dataclass
+class Output:
+    as_json: bool = False
+
+    def emit(self, data: Any, table: Table | str | None = None) -> None:
+        if self.as_json or table is None:
+            print(json.dumps(data, indent=2, default=str))
+        else:
+            console.print(table)
+
+
+def fail(code: Exit, message: str) -> NoReturn:
+    errors.print(f"[bold red]error:[/] {message}")
+    sys.exit(int(code))
+
+
+def use_stack(aws: bool) -> dict[str, Any]:
+    """Point boto3 at `make up`'s stack (from the file it writes), unless --aws was given.
+
+    With --aws, boto3's own settings (profile, region, endpoints) decide everything.
+    """
+    if aws:
+        return {}
+    try:
+        stack: dict[str, Any] = json.loads(STACK_FILE.read_text())
+    except (OSError, ValueError):
+        fail(Exit.UNREACHABLE, "the local stack is not running: start it with `make up` "
+             "(or pass --aws to use your AWS account)")
+    try:
+        os.kill(int(stack["pid"]), 0)
+    except (OSError, KeyError, ValueError):
+        fail(Exit.UNREACHABLE, "the local stack is not running (its last run did not stop "
+             "cleanly): start it with `make up`")
+    for name, value in stack.get("env", {}).items():
+        os.environ.setdefault(name, value)
+    return stack
+
+
+def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
+    out = Table(title=title, title_justify="left")
+    for column in columns:
+        out.add_column(column)
+    for row in rows:
+        out.add_row(*["" if v is None else str(v) for v in row])
+    return out
