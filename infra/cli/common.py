@@ -76,3 +76,12 @@ def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
     for row in rows:
         out.add_row(*["" if v is None else str(v) for v in row])
     return out
+
+
+def read_models() -> Any:
+    """The read models of the stack chosen by `use_stack` (whichever copy is live)."""
+    from infra.readmodels.queries import ReadModels
+    from infra.settings import Settings
+    from infra.wiring import dynamodb
+
+    return ReadModels(dynamodb(), Settings.from_env())

@@ -25,6 +25,17 @@ from infra.dynamodb_local import PROJECT_ROOT, free_port
 @dataclass
 class Api:
     url: str
+    data_dir: Path  # holds stack.json, which the `seatledger` command line reads
+
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run `seatledger ARGS` against this stack."""
+        env = {**os.environ, "SEATLEDGER_DATA_DIR": str(self.data_dir)}
+        for name in [n for n in env if n.startswith("AWS_ENDPOINT_URL")]:
+            env.pop(name)
+        return subprocess.run(
+            [str(Path(sys.executable).parent / "seatledger"), *args], env=env, input=stdin,
+            capture_output=True, text=True, timeout=300,
+        )
 
     def call(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
@@ -76,7 +87,7 @@ def stack() -> Iterator[Api]:
         assert process.stdout is not None
         line = process.stdout.readline()  # blocks until ready (or exit)
         assert line.startswith("seatledger ready"), (line, (data / "stack.log").read_text())
-        yield Api(f"http://127.0.0.1:{api_port}")
+        yield Api(f"http://127.0.0.1:{api_port}", data)
     finally:
         process.send_signal(signal.SIGINT)
         try:
