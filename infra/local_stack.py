@@ -64,6 +64,7 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
     from infra.local_api import LocalApi
     from infra.local_aws import local_aws
     from infra.local_pipeline import LocalPipeline, provision_all
+    from infra.readmodels.catalog import Catalog
     from infra.settings import Settings
     from infra.wiring import dynamodb, projectors, reactor, simulated_gateway, ticketing
     from projections.reactions import PAYMENT, REALLOCATION
@@ -73,7 +74,8 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
         log.info("moto (EventBridge, SQS) on %s", aws.endpoint)
         resources = provision_all(dynamodb(), aws.events, aws.sqs, settings)
         app = ticketing(settings, simulated_gateway(settings))
-        caught_up = sum(p.catch_up() for p in projectors(settings, app))
+        live = Catalog(dynamodb(), settings).live()
+        caught_up = sum(p.catch_up() for p in projectors(live, app))
         caught_up += sum(reactor(r, settings, app).catch_up() for r in (PAYMENT, REALLOCATION))
         log.info("consumers caught up with the store (%d events)", caught_up)
         pipeline = LocalPipeline(settings, resources, data_dir / "checkpoints", aws.sqs).start()

@@ -30,6 +30,7 @@ from infra.api.models import (
     SeatOut,
     ShowCreatedOut,
 )
+from infra.readmodels.catalog import Catalog
 from infra.readmodels.queries import ReadModels
 from infra.settings import Settings
 from infra.wiring import dynamodb, simulated_gateway, ticketing
@@ -38,9 +39,15 @@ DEV_ROUTES = "SEATLEDGER_DEV_ROUTES"  # set by `make up` only: never on AWS
 
 
 @functools.cache
-def _deps() -> tuple[Ticketing, ReadModels, Settings]:
+def _app() -> tuple[Ticketing, Catalog, Settings]:
     settings = Settings.from_env()
-    return ticketing(settings), ReadModels(dynamodb(), settings), settings
+    return ticketing(settings), Catalog(dynamodb(), settings), settings
+
+
+def _deps() -> tuple[Ticketing, ReadModels, Settings]:
+    """The application, and the read models of whichever tables are live (see replay)."""
+    app, catalog, settings = _app()
+    return app, ReadModels(dynamodb(), catalog.live()), settings
 
 
 def build_resolver() -> APIGatewayRestResolver:

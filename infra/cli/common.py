@@ -80,8 +80,9 @@ def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
 
 def read_models() -> Any:
     """The read models of the stack chosen by `use_stack` (whichever copy is live)."""
+    from infra.readmodels.catalog import Catalog
     from infra.readmodels.queries import ReadModels
     from infra.settings import Settings
     from infra.wiring import dynamodb
 
-    return ReadModels(dynamodb(), Settings.from_env())
+    return ReadModels(dynamodb(), Catalog(dynamodb(), Settings.from_env()).live(fresh=True))

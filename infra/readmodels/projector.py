@@ -68,8 +68,9 @@ class Projector:
         if detail.detail_type not in self.view.detail_types or detail.test:
             return 0
         if detail.application != self.log.application:
-            raise PoisonInput(f"{self.view.name} follows {self.log.application!r}, not "
-                              f"{detail.application!r}")
+            raise PoisonInput(
+                f"{self.view.name} follows {self.log.application!r}, not {detail.application!r}"
+            )
         applied, sleeps = 0, self.backoff.sleeps()
         while True:
             position = self.position()
@@ -98,17 +99,25 @@ class Projector:
         """Apply everything the log holds after the position (a rebuild, from 0); returns count."""
         applied = 0
         while batch := self.log.after(self.position(), self.view.detail_types, self.chunk):
-            try:
-                self._commit(self.position(), batch)
-                applied += len(batch)
-            except _Moved:
-                self._position = None
+            applied += self.catch_up_once(batch)
         return applied
+
+    def catch_up_once(self, batch: list[EventDetail]) -> int:
+        """Apply `batch`, read from the log right after the position; 0 if the position moved."""
+        try:
+            self._commit(self.position(), batch)
+            return len(batch)
+        except _Moved:
+            self._position = None
+            return 0
 
     def position(self) -> int:
         if self._position is None:
             item = call_with_retry(
-                self.client.get_item, self.backoff, TableName=self.table, ConsistentRead=True,
+                self.client.get_item,
+                self.backoff,
+                TableName=self.table,
+                ConsistentRead=True,
                 Key={"pk": {"S": TRACKING + self.log.application}},
             ).get("Item")
             self._position = int(item["n"]["N"]) if item else 0
@@ -122,7 +131,9 @@ class Projector:
             changed[key] = items[key] = self.view.apply(items.get(key), detail)
         last = batch[-1].notification_id
         condition = (
-            {"ConditionExpression": "attribute_not_exists(pk)"} if position == 0 else {
+            {"ConditionExpression": "attribute_not_exists(pk)"}
+            if position == 0
+            else {
                 "ConditionExpression": "n = :p",
                 "ExpressionAttributeValues": {":p": {"N": str(position)}},
             }
@@ -141,11 +152,11 @@ class Projector:
 
     def _read(self, keys: set[str]) -> dict[str, Item]:
         found: dict[str, Item] = {}
-        request = {self.table: {"Keys": [{"pk": {"S": k}} for k in sorted(keys)],
-                                "ConsistentRead": True}}
+        request = {
+            self.table: {"Keys": [{"pk": {"S": k}} for k in sorted(keys)], "ConsistentRead": True}
+        }
         while request:
-            answer = call_with_retry(self.client.batch_get_item, self.backoff,
-                                     RequestItems=request)
+            answer = call_with_retry(self.client.batch_get_item, self.backoff, RequestItems=request)
             for raw in answer["Responses"].get(self.table, []):
                 item = from_ddb(raw)
                 found[item["pk"]] = item

@@ -36,7 +36,9 @@ class ReadModels:
         """Seat items by label: only seats somebody asked for (the others are FREE)."""
         assert SEAT_MAP.index is not None
         items = self._query(
-            self.settings.seat_map_table, SEAT_MAP.index.name, SEAT_MAP.index.hash_key,
+            self.settings.seat_map_table,
+            SEAT_MAP.index.name,
+            SEAT_MAP.index.hash_key,
             str(show_id),
         )
         return {item["label"]: item for item in items}
@@ -48,7 +50,9 @@ class ReadModels:
     def _query(self, table: str, index: str, key: str, value: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {
-            "TableName": table, "IndexName": index, "KeyConditionExpression": "#k = :v",
+            "TableName": table,
+            "IndexName": index,
+            "KeyConditionExpression": "#k = :v",
             "ExpressionAttributeNames": {"#k": key},
             "ExpressionAttributeValues": {":v": {"S": value}},
         }

@@ -1,0 +1,85 @@
+"""Which physical table serves each view: lets a replay build a shadow copy and swap it in.
+
+One item in the event table (``pk`` = CATALOG, ``sk`` = 0) maps a view to its live table and,
+while a replay runs, to the shadow being built. Absent, the tables of `Settings` are live.
+Readers and the read-model consumer look it up every few seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from typing import Any
+
+from infra.settings import Settings
+
+CATALOG = "seatledger#catalog"
+VIEW_ROLES = {"seat_map": "seat_map_table", "orders": "orders_table", "payments": "payments_table"}
+REFRESH_SECONDS = 2.0
+
+
+class Catalog:
+    def __init__(self, client: Any, settings: Settings) -> None:
+        self.client = client
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._cached: tuple[float, dict[str, str]] = (0.0, {})
+
+    def _item(self) -> dict[str, str]:
+        item = self.client.get_item(
+            TableName=self.settings.event_table,
+            ConsistentRead=True,
+            Key={"pk": {"S": CATALOG}, "sk": {"N": "0"}},
+        ).get("Item", {})
+        return {k: v["S"] for k, v in item.items() if k not in ("pk", "sk")}
+
+    def live(self, fresh: bool = False) -> Settings:
+        """The settings with each view's live table, from a copy at most a few seconds old."""
+        with self._lock:
+            at, entries = self._cached
+            if fresh or time.monotonic() - at > REFRESH_SECONDS:
+                entries = self._item()
+                self._cached = (time.monotonic(), entries)
+        live: dict[str, Any] = {
+            role: entries[f"live#{view}"]
+            for view, role in VIEW_ROLES.items()
+            if f"live#{view}" in entries
+        }
+        return dataclasses.replace(self.settings, **live)
+
+    def shadow(self, view: str) -> str | None:
+        return self._item().get(f"shadow#{view}")
+
+    def set_shadow(self, view: str, table: str | None) -> None:
+        key = {"pk": {"S": CATALOG}, "sk": {"N": "0"}}
+        if table is None:
+            self.client.update_item(
+                TableName=self.settings.event_table,
+                Key=key,
+                UpdateExpression="REMOVE #s",
+                ExpressionAttributeNames={"#s": f"shadow#{view}"},
+            )
+        else:
+            self.client.update_item(
+                TableName=self.settings.event_table,
+                Key=key,
+                UpdateExpression="SET #s = :t",
+                ExpressionAttributeNames={"#s": f"shadow#{view}"},
+                ExpressionAttributeValues={":t": {"S": table}},
+            )
+
+    def swap(self, view: str, old: str, new: str) -> None:
+        """Make `new` the live table of `view`, if `old` still is (else ConditionalCheckFailed)."""
+        default = getattr(self.settings, VIEW_ROLES[view])
+        condition = "#l = :old" if old != default else "attribute_not_exists(#l) OR #l = :old"
+        self.client.update_item(
+            TableName=self.settings.event_table,
+            Key={"pk": {"S": CATALOG}, "sk": {"N": "0"}},
+            UpdateExpression="SET #l = :new REMOVE #s",
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#l": f"live#{view}", "#s": f"shadow#{view}"},
+            ExpressionAttributeValues={":old": {"S": old}, ":new": {"S": new}},
+        )
+        with self._lock:
+            self._cached = (0.0, {})

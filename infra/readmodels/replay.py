@@ -1,0 +1,95 @@
+"""Rebuild views from the event store into shadow tables, then swap them in.
+
+The store's log is the source (not the 24-hour stream). Each shadow table keeps its own log
+position like a live view, so an interrupted replay resumes where it stopped. When a shadow has
+caught up with the log, the catalog makes it live in one conditional write; readers never see a
+half-built view. Only views are replayed: the reactions' effects (orders settled, cards charged)
+are already events in the store, so a replay runs no command and never charges a card.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from infra.pipeline.log import LogReader
+from infra.readmodels.catalog import REFRESH_SECONDS, VIEW_ROLES, Catalog
+from infra.readmodels.projector import TRACKING, Projector
+from infra.tables import TABLES, create_request
+from projections.base import View
+from projections.views import VIEWS
+
+Progress = Callable[[str, int, int], None]  # view, position reached, log head
+
+
+@dataclass
+class ReplayResult:
+    view: str
+    old_table: str
+    new_table: str
+    events: int
+    seconds: float
+
+
+def view_named(name: str) -> View:
+    for view in VIEWS:
+        if view.name == name:
+            return view
+    raise KeyError(f"no view {name!r}; views: {', '.join(v.name for v in VIEWS)}")
+
+
+@dataclass
+class Replayer:
+    client: Any
+    catalog: Catalog
+    log: LogReader
+    chunk: int = 90  # events per transaction: each changes at most one item, plus the position
+    settle_seconds: float = 2 * REFRESH_SECONDS + 1
+
+    def shadow_for(self, view: View) -> str:
+        """The shadow table being built for `view` (created, or the one an earlier run left)."""
+        existing = self.catalog.shadow(view.name)
+        if existing:
+            return existing
+        live = getattr(self.catalog.live(fresh=True), VIEW_ROLES[view.name])
+        name = f"{live.split('--')[0]}--{uuid.uuid4().hex[:8]}"
+        spec = next(t for t in TABLES if t.role == VIEW_ROLES[view.name])
+        self.client.create_table(**create_request(spec, name))
+        self.client.get_waiter("table_exists").wait(TableName=name)
+        self.catalog.set_shadow(view.name, name)
+        return name
+
+    def start_at(self, table: str, position: int) -> None:
+        """Begin (or resume) the shadow after `position` (only for a fresh shadow)."""
+        self.client.put_item(
+            TableName=table,
+            Item={"pk": {"S": TRACKING + self.log.application}, "n": {"N": str(position)}},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def replay(self, view: View, progress: Progress | None = None) -> ReplayResult:
+        started, shadow = time.monotonic(), self.shadow_for(view)
+        projector = Projector(self.client, shadow, view, self.log, chunk=self.chunk)
+        applied, replaced = 0, shadow
+        while True:  # catch up; then once more right after the swap, for what came meanwhile
+            head = self.log.head()
+            while batch := self.log.after(projector.position(), view.detail_types, self.chunk):
+                applied += projector.catch_up_once(batch)
+                if progress:
+                    progress(
+                        view.name, batch[-1].notification_id, max(head, batch[-1].notification_id)
+                    )
+            if progress:
+                progress(view.name, head, head)
+            old = getattr(self.catalog.live(fresh=True), VIEW_ROLES[view.name])
+            if old == shadow:
+                break
+            self.catalog.swap(view.name, old, shadow)
+            replaced = old
+            # Consumers notice the swap within REFRESH_SECONDS; what they applied to the old
+            # table until then is caught up from the log on the next pass.
+            time.sleep(self.settle_seconds)
+        return ReplayResult(view.name, replaced, shadow, applied, time.monotonic() - started)
