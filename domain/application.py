@@ -7,6 +7,7 @@ PERSISTENCE_MODULE (in-memory by default, `infra.dynamodb` in production).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, assert_never
@@ -35,6 +36,7 @@ from domain.show import Show
 
 MAX_SEATS_PER_ORDER = 10
 SHOW_CACHE_SIZE = 32
+SEAT_LOCK_STRIPES = 256
 
 
 class Ticketing(Reactions):
@@ -50,6 +52,9 @@ class Ticketing(Reactions):
         self.gateway = gateway
         self._shows: dict[UUID, Show] = {}  # safe to keep: shows never change once created
         self._shows_lock = threading.Lock()
+        # Writers in this process take turns per seat instead of racing and retrying; across
+        # processes the store's version check still decides.
+        self._seat_locks = [threading.Lock() for _ in range(SEAT_LOCK_STRIPES)]
 
     def create_show(
         self,
@@ -102,7 +107,11 @@ class Ticketing(Reactions):
             self.save(order, *seats)
             return order.id
 
-        return self._retry(attempt)
+        stripes = sorted({hash(seat_id(show_id, label)) % SEAT_LOCK_STRIPES for label in labels})
+        with contextlib.ExitStack() as held:
+            for stripe in stripes:  # always in the same order: no deadlock
+                held.enter_context(self._seat_locks[stripe])
+            return self._retry(attempt)
 
     def execute(self, command: Command) -> None:
         """Run one reaction command as its own atomic save; repeats and late runs are no-ops."""

@@ -21,6 +21,7 @@ from domain.base import CreatedEvent, DomainEvent
 
 SOURCE = "seatledger.ticketing"
 MAX_ENTRY_BYTES = 256 * 1024  # EventBridge's limit for one PutEvents entry
+TIME_BYTES = 14  # what EventBridge counts for an entry's Time
 _ENVELOPE_FIELDS = set(CreatedEvent.model_fields)  # originator id/version/topic, timestamp
 
 
@@ -36,7 +37,11 @@ class EventDetail(BaseModel):
     event_id: UUID = Field(description="Stable id of this event: uuid5(aggregate, version)")
     occurred_at: datetime
     schema_version: int = Field(ge=1, description="The payload's class_version")
-    test: bool = Field(default=False, description="Published by hand: reactions ignore it")
+    test: bool = Field(
+        default=False,
+        description="Published by hand: never applied to views; reactions ignore it unless "
+        "told to accept test events",
+    )
     payload: BaseModel | None = None
 
     @property
@@ -107,7 +112,8 @@ def parse_detail(detail_type: str, detail: Any) -> EventDetail:
 def entry_detail(detail: EventDetail) -> str:
     """The JSON of an entry's ``Detail``; without the payload when the entry would be too big."""
     text = detail.model_dump_json()
-    if len(text.encode()) + len(SOURCE) + len(detail.detail_type) > MAX_ENTRY_BYTES:
+    size = len(text.encode()) + len(SOURCE) + len(detail.detail_type) + TIME_BYTES
+    if size > MAX_ENTRY_BYTES:
         text = detail.model_copy(update={"payload": None}).model_dump_json()
     return text
 

@@ -18,6 +18,7 @@ from domain.events import PriceBand, RowSeats
 
 MAX_SEATS = 50_000
 MAX_LAYOUT_BYTES = 300_000
+MAX_PRICE_CENTS = 100_000_000  # $1M a seat: 10 seats stay far inside every store's numbers
 LABEL = re.compile(r"([A-Za-z0-9]{1,10})-([1-9][0-9]{0,5})")
 _BANDS = TypeAdapter(list[PriceBand])
 
@@ -25,8 +26,8 @@ _BANDS = TypeAdapter(list[PriceBand])
 class SeatSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    label: str
-    price_cents: int = Field(gt=0)
+    label: str = Field(max_length=17)
+    price_cents: int = Field(gt=0, le=MAX_PRICE_CENTS)
 
 
 class SectionSpec(BaseModel):
@@ -34,10 +35,10 @@ class SectionSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str
-    rows: list[str] = Field(min_length=1)
+    name: str = Field(max_length=100)
+    rows: list[str] = Field(min_length=1, max_length=MAX_SEATS)
     seats_per_row: int = Field(gt=0, le=999_999)
-    price_cents: int = Field(gt=0)
+    price_cents: int = Field(gt=0, le=MAX_PRICE_CENTS)
 
 
 def parse_label(label: str) -> tuple[str, int]:
@@ -64,9 +65,10 @@ def bands_from(
     listed: list[tuple[str, str, int]] = []  # (band name, label, price)
     for seat in _validated(SeatSpec, seats or []):
         listed.append(("", seat.label, seat.price_cents))
-    for section in _validated(SectionSpec, sections or []):
-        if section.seats_per_row * len(section.rows) > MAX_SEATS:
-            raise InvalidShow(f"More than {MAX_SEATS} seats")
+    checked = _validated(SectionSpec, sections or [])
+    if sum(s.seats_per_row * len(s.rows) for s in checked) + len(listed) > MAX_SEATS:
+        raise InvalidShow(f"More than {MAX_SEATS} seats")  # before expanding any of them
+    for section in checked:
         for row in section.rows:
             for n in range(1, section.seats_per_row + 1):
                 listed.append((section.name, f"{row}-{n}", section.price_cents))

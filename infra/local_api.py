@@ -63,7 +63,11 @@ class LocalApi:
 
             def _serve(self) -> None:
                 started = time.perf_counter()
-                length = int(self.headers.get("Content-Length") or 0)
+                raw_length = self.headers.get("Content-Length") or "0"
+                length = int(raw_length) if raw_length.isdigit() else -1
+                if length < 0:
+                    self.send_error(400, "Bad Content-Length")
+                    return
                 if length > MAX_BODY:
                     self.send_error(413, "Request body too large")
                     return

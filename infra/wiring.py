@@ -18,6 +18,7 @@ from infra.gateway import DynamoDBChargeStore, SimulatedGateway
 from infra.pipeline.dead_letters import DeadLetters
 from infra.pipeline.log import LogReader
 from infra.pipeline.reactor import Reactor
+from infra.readmodels.catalog import VIEW_ROLES
 from infra.readmodels.projector import Projector
 from infra.settings import APP_NAME, Settings
 from infra.tables import CHARGES
@@ -46,13 +47,11 @@ def log_reader(app: Ticketing) -> LogReader:
 
 
 def projectors(settings: Settings, app: Ticketing) -> list[Projector]:
-    tables = {
-        "seat_map": settings.seat_map_table,
-        "orders": settings.orders_table,
-        "payments": settings.payments_table,
-    }
     reader = log_reader(app)
-    return [Projector(dynamodb(), tables[view.name], view, reader) for view in VIEWS]
+    return [
+        Projector(dynamodb(), getattr(settings, VIEW_ROLES[view.name]), view, reader)
+        for view in VIEWS
+    ]
 
 
 def reactor(reaction: Reaction, settings: Settings, app: Ticketing) -> Reactor:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain.contract import EventDetail
 from projections.base import Item, View, payload_of, stamp
 
 
 class SeatMap(View):
-    """Per seat: FREE, HELD or SOLD, its holder and the orders waiting; per show: its layout.
+    """Per seat: FREE, HELD or SOLD, its holder and how many orders wait; per show: its layout.
 
     Seats nobody asked for have no item (they are FREE); the show item's price bands list them.
+    A seat keeps a count of waiters, not their ids, so its item stays small however hot it is:
+    the view is exact (no duplicates reach it), and `SeatReleased` names the next holder.
     """
 
     name = "seat_map"
@@ -22,43 +26,47 @@ class SeatMap(View):
         return f"{kind}#{detail.aggregate_id}"
 
     def apply(self, item: Item | None, detail: EventDetail) -> Item:
-        p = payload_of(detail)
-        if detail.detail_type == "ShowCreated":
+        p, kind = payload_of(detail), detail.detail_type
+        if kind == "ShowCreated":
             return {
-                "pk": self.key(detail), "show": str(detail.aggregate_id), "name": p["name"],
-                "seat_count": p["seat_count"], "price_bands": p["price_bands"],
+                "pk": self.key(detail),
+                "show": str(detail.aggregate_id),
+                "name": p["name"],
+                "seat_count": p["seat_count"],
+                "price_bands": p["price_bands"],
             }
-        if detail.detail_type == "SeatOpened":
+        if kind == "SeatOpened":
             item = {
-                "pk": self.key(detail), "show_id": p["show_id"], "label": p["label"],
-                "price_cents": p["price_cents"], "queue": [], "sold_to": None,
+                "pk": self.key(detail),
+                "show_id": p["show_id"],
+                "label": p["label"],
+                "price_cents": p["price_cents"],
+                "status": "FREE",
+                "order_id": None,
+                "queue_length": 0,
             }
         elif item is None:
-            raise ValueError(f"{detail.detail_type} for unopened seat {detail.aggregate_id}")
+            raise ValueError(f"{kind} for unopened seat {detail.aggregate_id}")
         else:
-            item = dict(item)
-            queue = list(item["queue"])
-            if detail.detail_type == "SeatRequested" and p["order_id"] not in queue:
-                queue.append(p["order_id"])
-            elif detail.detail_type == "SeatReleased" and p["order_id"] in queue:
-                queue.remove(p["order_id"])
-            elif detail.detail_type == "SeatSold":
-                item["sold_to"], queue = p["order_id"], []
-            item["queue"] = queue
-        return _with_status(item, detail)
+            item = {**item, **_seat_change(item, kind, p)}
+        return {**item, "updated_at": stamp(detail), "version": detail.aggregate_version}
 
 
-def _with_status(item: Item, detail: EventDetail) -> Item:
-    queue, sold_to = item["queue"], item["sold_to"]
-    if sold_to is not None:
-        status, holder = "SOLD", sold_to
-    else:
-        status, holder = ("HELD", queue[0]) if queue else ("FREE", None)
-    waiting = max(0, len(queue) - 1) if sold_to is None else 0
-    return {
-        **item, "status": status, "order_id": holder, "queue_length": waiting,
-        "updated_at": stamp(detail), "version": detail.aggregate_version,
-    }
+def _seat_change(item: Item, kind: str, p: dict[str, Any]) -> Item:
+    holder, waiting = item["order_id"], int(item["queue_length"])
+    if kind == "SeatSold":
+        return {"status": "SOLD", "order_id": p["order_id"], "queue_length": 0}
+    if kind == "SeatRequested":
+        if holder is None:
+            return {"status": "HELD", "order_id": p["order_id"]}
+        return {"queue_length": waiting + 1}
+    # SeatReleased: the holder left (the seat passes to next_holder_id, if any), or a waiter did.
+    if p["order_id"] != holder:
+        return {"queue_length": waiting - 1}
+    heir = p["next_holder_id"]
+    if heir is None:
+        return {"status": "FREE", "order_id": None, "queue_length": 0}
+    return {"status": "HELD", "order_id": heir, "queue_length": waiting - 1}
 
 
 _ORDER_STATUS = {
@@ -82,11 +90,18 @@ class Orders(View):
         p, at = payload_of(detail), stamp(detail)
         if detail.detail_type == "OrderPlaced":
             item = {
-                "pk": self.key(detail), "order_id": str(detail.aggregate_id),
-                "show_id": p["show_id"], "customer_id": p["customer_id"],
-                "seats": p["seat_labels"], "amount_cents": p["amount_cents"], "held": [],
-                "status": "PENDING", "placed_at": at, "status_times": {"PENDING": at},
-                "payment_id": None, "rejected_seat": None,
+                "pk": self.key(detail),
+                "order_id": str(detail.aggregate_id),
+                "show_id": p["show_id"],
+                "customer_id": p["customer_id"],
+                "seats": p["seat_labels"],
+                "amount_cents": p["amount_cents"],
+                "held": [],
+                "status": "PENDING",
+                "placed_at": at,
+                "status_times": {"PENDING": at},
+                "payment_id": None,
+                "rejected_seat": None,
             }
         elif item is None:
             raise ValueError(f"{detail.detail_type} for order {detail.aggregate_id} before placed")
@@ -108,8 +123,13 @@ class Payments(View):
 
     name = "payments"
     detail_types = frozenset(
-        {"PaymentStarted", "PaymentAttempted", "PaymentTimedOut", "PaymentCaptured",
-         "PaymentDeclined"}
+        {
+            "PaymentStarted",
+            "PaymentAttempted",
+            "PaymentTimedOut",
+            "PaymentCaptured",
+            "PaymentDeclined",
+        }
     )
 
     def key(self, detail: EventDetail) -> str:
@@ -119,9 +139,14 @@ class Payments(View):
         p, at = payload_of(detail), stamp(detail)
         if detail.detail_type == "PaymentStarted":
             item = {
-                "pk": self.key(detail), "payment_id": str(detail.aggregate_id),
-                "order_id": p["order_id"], "amount_cents": p["amount_cents"],
-                "status": "STARTED", "captured_cents": 0, "attempts": [], "started_at": at,
+                "pk": self.key(detail),
+                "payment_id": str(detail.aggregate_id),
+                "order_id": p["order_id"],
+                "amount_cents": p["amount_cents"],
+                "status": "STARTED",
+                "captured_cents": 0,
+                "attempts": [],
+                "started_at": at,
             }
         elif item is None:
             raise ValueError(f"{detail.detail_type} for payment {detail.aggregate_id} before start")

@@ -71,6 +71,7 @@ def install_error_handlers(api: APIGatewayRestResolver) -> None:
         ]
     )
     def busy(e: Exception) -> Response[str]:
-        response = problem(503, "Busy", "The ledger is busy; retry with the same Idempotency-Key")
+        reason = "The ledger is busy; retry (an order: with the same Idempotency-Key)"
+        response = problem(503, "Busy", reason)
         response.headers["Retry-After"] = "1"
         return response

@@ -4,7 +4,8 @@ Only log pages carry events (one page per save, ids ``sk .. sk+n-1``). Entries o
 published together, failed entries alone retried (`infra.publisher`). Records whose entries
 still fail are reported, so the event source mapping retries from the first of them: nothing
 is dropped, nothing before it is skipped, and what follows may be published again (consumers
-ignore duplicates). A record that can never be decoded is parked with the reason.
+ignore duplicates). A record that can never be decoded, or whose entries EventBridge refuses
+for good (too large, malformed), is parked with the reason instead of blocking the shard.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from domain.contract import SOURCE, entry_detail
 from infra.dynamodb.items import unpack_page
 from infra.pipeline.dead_letters import DeadLetters
 from infra.pipeline.log import default_mapper, detail_of
-from infra.publisher import PublishError, publish
+from infra.publisher import PERMANENT_CODES, PublishError, publish
 from infra.retry import Backoff
 
 
@@ -77,6 +78,13 @@ class Forwarder:
             options = {"sleep": self.sleep} if self.sleep else {}
             publish(self.events, entries, self.backoff, **options)
         except PublishError as e:
-            first = min(owner[f.index] for f in e.failed)
-            return [r["dynamodb"]["SequenceNumber"] for r in records[first:]]
+            retry = {owner[f.index] for f in e.failed if f.code not in PERMANENT_CODES}
+            refused: dict[int, list[str]] = {}
+            for f in e.failed:
+                if owner[f.index] not in retry:
+                    refused.setdefault(owner[f.index], []).append(str(f))
+            for index, reasons in refused.items():  # retrying cannot help: keep it, with why
+                self.dead_letters.park(json.dumps(records[index]), "; ".join(reasons))
+            if retry:
+                return [r["dynamodb"]["SequenceNumber"] for r in records[min(retry) :]]
         return []

@@ -11,6 +11,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 from domain.base import DomainEvent
 from domain.contract import EventDetail, to_detail
 from domain.mapping import JSONTranscoder, PydanticMapper
+from infra.pipeline.dead_letters import PoisonInput
 
 
 def default_mapper() -> Mapper[UUID]:
@@ -44,3 +45,19 @@ class LogReader:
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
+
+
+def next_batch(
+    log: LogReader, detail: EventDetail, position: int, types: Collection[str], limit: int
+) -> list[EventDetail]:
+    """What to apply after `position` to reach `detail`: read from the store's log, in log order
+    (may run past it). The delivered event must be in the log, as delivered."""
+    n = detail.notification_id
+    batch = log.after(position, types, limit)
+    if len(batch) < limit or batch[-1].notification_id >= n:  # the batch reaches n
+        stored = next((d for d in batch if d.notification_id == n), None)
+        if stored is None:
+            raise PoisonInput(f"notification {n} ({detail.detail_type}) is not in the log")
+        if stored.event_id != detail.event_id:
+            raise PoisonInput(f"notification {n} in the log is not the event delivered")
+    return batch

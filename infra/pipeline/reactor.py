@@ -16,8 +16,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from domain.contract import EventDetail
 from infra.pipeline.dead_letters import PoisonInput
-from infra.pipeline.log import LogReader
-from infra.readmodels.projector import next_batch
+from infra.pipeline.log import LogReader, next_batch
 from projections.reactions import Reaction
 
 if TYPE_CHECKING:
@@ -42,6 +41,8 @@ class Reactor:
         if detail.detail_type not in self.reaction.detail_types:
             return 0
         if detail.test:  # not in the log: acted on (if allowed) but never tracked
+            if self.accept_test_events and detail.payload is None:
+                raise PoisonInput("a test event needs its payload")
             if self.accept_test_events:
                 self._run(detail)
                 return 1

@@ -5,16 +5,15 @@ is one transaction: the changed items plus the position, on condition that the p
 still the one the change was computed from. So:
 
 - an event at or below the position is a duplicate and changes nothing;
-- the event right after it is applied from its bus payload;
-- anything else (a gap, or a payload left out) is caught up from the store's log, in order,
-  and the bus event is only the signal to do so;
+- otherwise the view catches up from the store's log, in order, up to and past the event: the
+  bus event is only the signal (its payload is never trusted, so a forged one changes nothing);
 - two workers racing on one view: one wins, the other re-reads and finds its work done.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +22,7 @@ from botocore.exceptions import ClientError
 from domain.contract import EventDetail
 from infra.dynamodb.client import AMBIGUOUS_ERRORS, TRANSIENT_CODES, UNSENT_ERRORS, call_with_retry
 from infra.pipeline.dead_letters import PoisonInput
-from infra.pipeline.log import LogReader
+from infra.pipeline.log import LogReader, next_batch
 from infra.readmodels.codec import from_ddb, to_ddb
 from infra.retry import Backoff, error_code
 from projections.base import Item, View
@@ -33,23 +32,6 @@ TRACKING = "tracking#"
 
 class _Moved(Exception):
     """Another writer changed the position since it was read."""
-
-
-def next_batch(
-    log: LogReader, detail: EventDetail, position: int, types: Collection[str], limit: int
-) -> list[EventDetail]:
-    """What to apply after `position` to reach `detail`, in log order (may run past it)."""
-    n = detail.notification_id
-    if n == position + 1 and detail.payload is not None:
-        return [detail]
-    batch = log.after(position, types, limit)
-    if len(batch) < limit or batch[-1].notification_id >= n:  # the batch reaches n
-        stored = next((d for d in batch if d.notification_id == n), None)
-        if stored is None:
-            raise PoisonInput(f"notification {n} ({detail.detail_type}) is not in the log")
-        if stored.event_id != detail.event_id:
-            raise PoisonInput(f"notification {n} in the log is not the event delivered")
-    return batch
 
 
 @dataclass
@@ -103,13 +85,19 @@ class Projector:
         return applied
 
     def catch_up_once(self, batch: list[EventDetail]) -> int:
-        """Apply `batch`, read from the log right after the position; 0 if the position moved."""
+        """Apply `batch`, read from the log right after the position; 0 if it did not commit
+        (the position moved, or the write raced another): the caller reads the log again."""
         try:
             self._commit(self.position(), batch)
             return len(batch)
         except _Moved:
             self._position = None
-            return 0
+        except ClientError as e:
+            if error_code(e) not in TRANSIENT_CODES | {"TransactionCanceledException"}:
+                raise
+            self._position = None
+            self.sleep(next(self.backoff.sleeps(), 0.05))
+        return 0
 
     def position(self) -> int:
         if self._position is None:

@@ -11,9 +11,6 @@ from infra.readmodels.codec import from_ddb
 from infra.settings import Settings
 from infra.tables import ORDERS, SEAT_MAP
 
-ORDER_FIELDS = ("order_id", "show_id", "customer_id", "seats", "status", "amount_cents")
-SEAT_FIELDS = ("label", "status", "order_id", "queue_length")
-
 
 @dataclass
 class ReadModels:

@@ -16,6 +16,7 @@ from infra.dynamodb_local import DynamoDBLocal
 from infra.gateway import Charge, DynamoDBChargeStore
 from infra.local_aws import local_aws
 from infra.local_pipeline import LocalPipeline, Resources, Wrap, provision_all
+from infra.readmodels.catalog import VIEW_ROLES as VIEW_TABLES
 from infra.readmodels.codec import from_ddb
 from infra.readmodels.projector import Projector
 from infra.settings import Settings
@@ -23,8 +24,6 @@ from infra.tables import ensure_tables
 from infra.wiring import dynamodb, log_reader, ticketing
 from projections.views import VIEWS
 from tests.conftest import fresh_table_name
-
-VIEW_TABLES = {"seat_map": "seat_map_table", "orders": "orders_table", "payments": "payments_table"}
 
 
 def fresh_settings() -> Settings:
@@ -80,7 +79,9 @@ class Stack:
         found = []
         while True:
             messages = self.sqs.receive_message(
-                QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=10,
+                MessageAttributeNames=["All"],
                 VisibilityTimeout=60,
             ).get("Messages", [])
             if not messages:
@@ -90,10 +91,16 @@ class Stack:
                 found.append((m["Body"], reason))
 
     def put_bus_event(self, detail_type: str, detail: Any) -> None:
-        self.events.put_events(Entries=[{
-            "Source": "seatledger.ticketing", "DetailType": detail_type,
-            "Detail": json.dumps(detail), "EventBusName": self.settings.event_bus,
-        }])
+        self.events.put_events(
+            Entries=[
+                {
+                    "Source": "seatledger.ticketing",
+                    "DetailType": detail_type,
+                    "Detail": json.dumps(detail),
+                    "EventBusName": self.settings.event_bus,
+                }
+            ]
+        )
 
 
 @contextmanager
@@ -106,7 +113,11 @@ def pipeline_stack(
     try:
         with local_aws(settings.event_bus) as aws:
             resources = provision_all(
-                dynamodb(), aws.events, aws.sqs, settings, visibility_timeout=1,
+                dynamodb(),
+                aws.events,
+                aws.sqs,
+                settings,
+                visibility_timeout=1,
                 max_receive_count=5,
             )
             faulty = events(aws.events) if events else None
