@@ -95,7 +95,11 @@ class SqsPoller:
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
-            self.poll_once(self.wait_seconds)
+            try:
+                self.poll_once(self.wait_seconds)
+            except Exception as e:  # the queue service is unreachable: keep polling
+                log.warning("queue poll failed, retrying: %r", e)
+                stop.wait(1.0)
 
     def poll_once(self, wait_seconds: int = 0) -> PollResult:
         messages = self.sqs.receive_message(

@@ -85,8 +85,15 @@ class StreamPoller:
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
-            if self.poll_once() == 0:
-                stop.wait(self.poll_interval)
+            try:
+                if self.poll_once() == 0:
+                    stop.wait(self.poll_interval)
+            except (
+                Exception
+            ) as e:  # the service is down or restarting: keep polling, as Lambda does
+                log.warning("stream poll failed, retrying: %r", e)
+                self._iterators.clear()
+                stop.wait(max(self.poll_interval, 1.0))
 
     def poll_once(self) -> int:
         """One GetRecords (and at most one invocation) per ready shard; records processed."""

@@ -10,6 +10,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from domain.order import OrderStatus
 from domain.payment import CaptureResult, payment_id_for
 from domain.seat import Seat, seat_id
@@ -90,6 +92,7 @@ def _poison(stack: Stack) -> None:
     )
 
 
+@pytest.mark.drill
 def test_faults_change_nothing_a_user_can_see(
     dynamodb_local: DynamoDBLocal, tmp_path: Path
 ) -> None:
@@ -168,6 +171,7 @@ class OutageEvents:
         return getattr(self.real, name)
 
 
+@pytest.mark.drill
 def test_a_bus_outage_longer_than_the_forwarders_retries_loses_nothing(
     dynamodb_local: DynamoDBLocal, tmp_path: Path
 ) -> None:

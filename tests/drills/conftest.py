@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import pytest
+
+from infra.dynamodb_local import DynamoDBLocal
+
+
+@pytest.fixture(autouse=True)
+def _needs_dynamodb_local(dynamodb_local: DynamoDBLocal) -> None:
+    """Drills use the session's DynamoDB Local unless they start (and kill) their own."""
