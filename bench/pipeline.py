@@ -25,12 +25,15 @@ from infra.settings import Settings
 from infra.wiring import dynamodb, ticketing
 
 LOCAL_ENV = {
-    "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1",
-    "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_METRICS_DISABLED": "true",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "POWERTOOLS_METRICS_DISABLED": "true",
 }
 RESULTS = Path(__file__).parent / "results" / "pipeline.json"
-ORDERS = int(os.environ.get("BENCH_PIPELINE_ORDERS", "200"))
-RATE = float(os.environ.get("BENCH_PIPELINE_RATE", "10"))  # orders per second
+ORDERS = int(os.environ.get("BENCH_PIPELINE_ORDERS", "150"))
+RATE = float(os.environ.get("BENCH_PIPELINE_RATE", "3"))  # orders per second
 
 
 def main() -> None:
@@ -57,9 +60,18 @@ def main() -> None:
 
 def run(settings: Settings) -> dict[str, object]:
     app = ticketing(settings)
-    show = app.create_show(uuid.uuid4(), "Bench", sections=[
-        {"name": "floor", "rows": [f"R{i}" for i in range(10)], "seats_per_row": 10,
-         "price_cents": 1000}])
+    show = app.create_show(
+        uuid.uuid4(),
+        "Bench",
+        sections=[
+            {
+                "name": "floor",
+                "rows": [f"R{i}" for i in range(10)],
+                "seats_per_row": 10,
+                "price_cents": 1000,
+            }
+        ],
+    )
     committed: dict[str, float] = {}
     latencies: list[float] = []
     done = threading.Event()
@@ -69,8 +81,11 @@ def run(settings: Settings) -> dict[str, object]:
         while not done.is_set() or committed:
             keys = list(committed)[:100]
             if keys:
-                answer = client.batch_get_item(RequestItems={settings.orders_table: {
-                    "Keys": [{"pk": {"S": f"order#{k}"}} for k in keys]}})
+                answer = client.batch_get_item(
+                    RequestItems={
+                        settings.orders_table: {"Keys": [{"pk": {"S": f"order#{k}"}} for k in keys]}
+                    }
+                )
                 now = time.perf_counter()
                 for item in answer["Responses"].get(settings.orders_table, []):
                     order = item["order_id"]["S"]

@@ -38,10 +38,15 @@ COMMITS_PER_WRITER = int(os.environ.get("BENCH_COMMITS", "100"))
 
 def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000, 3)
+
     return {
         "p50_ms": round(statistics.median(ordered) * 1000, 3),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 3),
+        "p99_ms": at(0.99),
         "n": len(ordered),
+        "quantiles_ms": [at(q / 100) for q in range(0, 100, 5)] + [at(0.99), at(1.0)],
     }
 
 

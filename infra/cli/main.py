@@ -40,5 +40,7 @@ for module in (history, query, replay, bus, demo):
 def run() -> None:
     try:
         app()
-    except (BotoCoreError, ClientError) as e:  # connection refused, expired credentials...
+    except BotoCoreError as e:  # connection refused, no credentials...
         fail(Exit.UNREACHABLE, f"cannot reach the ledger's AWS services: {e}")
+    except ClientError as e:  # reached, and refused
+        fail(Exit.FAILED, f"AWS refused the request: {e}")

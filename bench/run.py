@@ -1,0 +1,103 @@
+"""`make bench`: every benchmark, then bench/results/latest.json, a chart and the README table.
+
+Each figure sits next to a limit measured in the same run on the same machine (a bare DynamoDB
+call, a bare read of the log, or the library's SQLite recorder).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import onsale, pipeline, replay, store
+from bench.chart import draw
+
+ROOT = Path(__file__).parent.parent
+RESULTS = Path(__file__).parent / "results"
+README = ROOT / "README.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def table(r: dict[str, Any]) -> str:
+    s, o, p, rp = r["store"]["dynamodb_local"], r["onsale"], r["pipeline"], r["replay"]
+    one, hot, sq = o["hot_seat_one_process"], o["hot_seat"], r["store"]["sqlite_file"]
+    a = s["single_append"]
+    rows = [
+        (
+            "append: one event, p50 / p99",
+            f"{a['recorder_append']['p50_ms']} / {a['recorder_append']['p99_ms']} ms",
+            f"bare conditional PutItem {a['bare_put_item']['p50_ms']} / "
+            f"{a['bare_put_item']['p99_ms']} ms: {a['ratio_p50']}x / {a['ratio_p99']}x; "
+            f"SQLite {sq['single_append']['p50_ms']} ms",
+        ),
+        (
+            f"on-sale: {o['on_sale']['orders']} orders, {o['on_sale']['seats']} seats, "
+            f"{o['on_sale']['clients']} clients",
+            f"{o['on_sale']['orders_per_s']} orders/s; placement p50 / p99 "
+            f"{o['on_sale']['placement']['p50_ms']:.0f} / "
+         f"{o['on_sale']['placement']['p99_ms']:.0f} ms",
+            f"{o['on_sale']['conflict_retries']} conflict retries",
+        ),
+        (
+            f"hot seat: {hot['buyers']} buyers, one application each",
+            f"{hot['seconds_until_all_final']} s until all final",
+            f"{hot['conflict_retries']} conflict retries; {hot['confirmed']} sold, "
+            f"{hot['captured_charges']} charged",
+        ),
+        (
+            f"hot seat: {one['buyers']} buyers, one application",
+            f"{one['seconds_until_all_final']} s until all final",
+            f"{one['conflict_retries']} conflict retries; {one['confirmed']} sold, "
+            f"{one['captured_charges']} charged",
+        ),
+        (
+            f"pipeline: commit -> read model, {p['orders']} orders at {p['rate_per_s']}/s",
+            f"p50 / p99 {p['commit_to_read_model_ms']['p50_ms']:.0f} / "
+            f"{p['commit_to_read_model_ms']['p99_ms']:.0f} ms",
+            "DynamoDB Local + moto, 2 cores",
+        ),
+        (
+            f"replay: every view from {rp['events']} events",
+            f"{rp['dynamodb_local']['replay_events_per_s']} events/s",
+            f"bare paginated read of the log {rp['dynamodb_local']['bare_log_read_events_per_s']} "
+            f"events/s: {rp['dynamodb_local']['replay_vs_bare_read']}x; SQLite replay "
+            f"{rp['sqlite_file']['replay_events_per_s']} events/s",
+        ),
+    ]
+    lines = ["| figure | value | limit or reference, same run |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}
+    }
+    for name, module in (
+        ("store", store),
+        ("onsale", onsale),
+        ("pipeline", pipeline),
+        ("replay", replay),
+    ):
+        print(f"== {name}", flush=True)
+        module.main()
+        results[name] = json.loads(module.RESULTS.read_text())
+    results["seconds"] = round(time.perf_counter() - started)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    draw(results, RESULTS / "latency.png")
+    text = README.read_text()
+    block = (
+        f"{BEGIN}\n{table(results)}\n\n![latency distributions](bench/results/latency.png)\n{END}"
+    )
+    README.write_text(re.sub(f"{BEGIN}.*?{END}", lambda _: block, text, flags=re.S))
+    print(f"bench done in {results['seconds']} s: bench/results/latest.json, README updated")
+
+
+if __name__ == "__main__":
+    main()
