@@ -43,7 +43,7 @@ class Output:
 
 
 def fail(code: Exit, message: str) -> NoReturn:
-    errors.print(f"[bold red]error:[/] {message}")
+    errors.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     sys.exit(int(code))
 
 
