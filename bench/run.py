@@ -44,7 +44,7 @@ def table(r: dict[str, Any]) -> str:
             f"{o['on_sale']['conflict_retries']} conflict retries",
         ),
         (
-            f"hot seat: {hot['buyers']} buyers, one application each",
+            f"hot seat: {hot['buyers']} buyers over {hot['applications']} applications",
             f"{hot['seconds_until_all_final']} s until all final",
             f"{hot['conflict_retries']} conflict retries; {hot['confirmed']} sold, "
             f"{hot['captured_charges']} charged",

@@ -17,6 +17,10 @@ class Settings:
     seat_map_table: str = "seatledger-seat-map"  # SEAT_MAP_TABLE
     orders_table: str = "seatledger-orders"  # ORDERS_TABLE
     payments_table: str = "seatledger-payments"  # PAYMENTS_TABLE
+    # The second table of each view: a replay rebuilds into whichever is not live, then swaps.
+    seat_map_table_b: str = "seatledger-seat-map-b"  # SEAT_MAP_TABLE_B
+    orders_table_b: str = "seatledger-orders-b"  # ORDERS_TABLE_B
+    payments_table_b: str = "seatledger-payments-b"  # PAYMENTS_TABLE_B
     charges_table: str = "seatledger-charges"  # CHARGES_TABLE: the simulated gateway's record
     event_bus: str = "seatledger"  # EVENT_BUS_NAME
     dead_letter_queue_url: str = ""  # DEAD_LETTER_QUEUE_URL: where a handler parks poison input
@@ -39,6 +43,9 @@ ENV_VARS: dict[str, str] = {
     "seat_map_table": "SEAT_MAP_TABLE",
     "orders_table": "ORDERS_TABLE",
     "payments_table": "PAYMENTS_TABLE",
+    "seat_map_table_b": "SEAT_MAP_TABLE_B",
+    "orders_table_b": "ORDERS_TABLE_B",
+    "payments_table_b": "PAYMENTS_TABLE_B",
     "charges_table": "CHARGES_TABLE",
     "event_bus": "EVENT_BUS_NAME",
     "dead_letter_queue_url": "DEAD_LETTER_QUEUE_URL",

@@ -35,7 +35,11 @@ SEAT_MAP = TableSpec("seat_map_table", IndexSpec("by_show", "show_id", "label"))
 ORDERS = TableSpec("orders_table", IndexSpec("by_customer", "customer_id", "placed_at"))
 PAYMENTS = TableSpec("payments_table")
 CHARGES = TableSpec("charges_table")
-TABLES: tuple[TableSpec, ...] = (SEAT_MAP, ORDERS, PAYMENTS, CHARGES)
+# Each view has a twin: a replay fills the one that is not live (see infra.readmodels.catalog).
+TWINS = {
+    spec.role: TableSpec(f"{spec.role}_b", spec.index) for spec in (SEAT_MAP, ORDERS, PAYMENTS)
+}
+TABLES: tuple[TableSpec, ...] = (SEAT_MAP, ORDERS, PAYMENTS, *TWINS.values(), CHARGES)
 
 
 def create_request(spec: TableSpec, name: str) -> dict[str, Any]:

@@ -52,6 +52,10 @@ def _deps() -> tuple[Ticketing, ReadModels, Settings]:
 
 def build_resolver() -> APIGatewayRestResolver:
     api = APIGatewayRestResolver(enable_validation=True)
+    api.configure_openapi(
+        title="seatledger", version="0.1.0",
+        description="Sell seats once, charge cards once. Client mistakes get 4xx with a reason.",
+    )
     install_error_handlers(api)
 
     @api.get("/", include_in_schema=False)

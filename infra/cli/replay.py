@@ -32,7 +32,7 @@ def replay(
         "items all began after it. An interrupted replay resumes by itself; no --from needed.",
     ),
 ) -> None:
-    """Rebuild views from the store's log into shadow tables, swap each in when caught up.
+    """Rebuild views from the store's log into their spare tables, swap each in when caught up.
 
     Readers keep the old copy until the swap. Nothing is charged: only views are replayed.
     """

@@ -1,6 +1,7 @@
 """Rebuild views from the event store into shadow tables, then swap them in.
 
-The store's log is the source (not the 24-hour stream). Each shadow table keeps its own log
+Each view has two tables (`infra.tables.TWINS`): the live one, and the one a replay empties and
+fills. The store's log is the source (not the 24-hour stream). Each shadow table keeps its own log
 position like a live view, so an interrupted replay resumes where it stopped. When a shadow has
 caught up with the log, the catalog makes it live in one conditional write; readers never see a
 half-built view. Only views are replayed: the reactions' effects (orders settled, cards charged)
@@ -10,7 +11,6 @@ are already events in the store, so a replay runs no command and never charges a
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from infra.pipeline.log import LogReader
 from infra.readmodels.catalog import REFRESH_SECONDS, VIEW_ROLES, Catalog
 from infra.readmodels.projector import TRACKING, Projector
-from infra.tables import TABLES, create_request
+from infra.tables import TWINS
 from projections.base import View
 from projections.views import VIEWS
 
@@ -50,17 +50,35 @@ class Replayer:
     settle_seconds: float = 2 * REFRESH_SECONDS + 1
 
     def shadow_for(self, view: View) -> str:
-        """The shadow table being built for `view` (created, or the one an earlier run left)."""
+        """The table to rebuild `view` into: the twin that is not live, emptied first, or the
+        shadow an interrupted run left (resumed where it stopped)."""
         existing = self.catalog.shadow(view.name)
         if existing:
             return existing
-        live = getattr(self.catalog.live(fresh=True), VIEW_ROLES[view.name])
-        name = f"{live.split('--')[0]}--{uuid.uuid4().hex[:8]}"
-        spec = next(t for t in TABLES if t.role == VIEW_ROLES[view.name])
-        self.client.create_table(**create_request(spec, name))
-        self.client.get_waiter("table_exists").wait(TableName=name)
-        self.catalog.set_shadow(view.name, name)
-        return name
+        role = VIEW_ROLES[view.name]
+        settings = self.catalog.settings
+        live = getattr(self.catalog.live(fresh=True), role)
+        first, twin = getattr(settings, role), getattr(settings, TWINS[role].role)
+        shadow = str(twin if live == first else first)
+        self._empty(shadow)
+        self.catalog.set_shadow(view.name, shadow)
+        return shadow
+
+    def _empty(self, table: str) -> None:
+        kwargs: dict[str, Any] = {"TableName": table, "ProjectionExpression": "pk"}
+        while True:
+            page = self.client.scan(**kwargs)
+            keys = [{"DeleteRequest": {"Key": {"pk": item["pk"]}}} for item in page["Items"]]
+            for i in range(0, len(keys), 25):
+                request: dict[str, Any] = {table: keys[i : i + 25]}
+                while request:
+                    request = (
+                        self.client.batch_write_item(RequestItems=request).get("UnprocessedItems")
+                        or {}
+                    )
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def start_at(self, table: str, position: int) -> None:
         """Begin (or resume) the shadow after `position` (only for a fresh shadow)."""

@@ -60,7 +60,7 @@ def test_environment(synth: Synthesized) -> None:
         assert env["POWERTOOLS_SERVICE_NAME"] and env["POWERTOOLS_LOG_LEVEL"]
         assert env["EVENT_BUS_NAME"] == ref(bus_id)
         assert "ACCEPT_TEST_EVENTS" not in env
-        table_vars = [v for f, v in ENV_VARS.items() if f.endswith("_table")]
+        table_vars = [v for f, v in ENV_VARS.items() if "_table" in f]
         assert {env[v]["Ref"] for v in table_vars} == table_refs
         if function["Handler"] != "handlers.api.handler":
             queue_id = env["DEAD_LETTER_QUEUE_URL"]["Ref"]

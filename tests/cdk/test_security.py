@@ -23,12 +23,18 @@ EXPECTED_TABLE_ACCESS = {
         "seat_map": "write",
         "orders": "write",
         "payments": "write",
+        "seat_map_b": "write",
+        "orders_b": "write",
+        "payments_b": "write",
     },
     "handlers.api.handler": {
         "events": "write",
         "seat_map": "read",
         "orders": "read",
         "payments": "read",
+        "seat_map_b": "read",
+        "orders_b": "read",
+        "payments_b": "read",
     },
 }
 TABLE_IDS = {
@@ -36,6 +42,9 @@ TABLE_IDS = {
     "seat_map": "SeatMap",
     "orders": "Orders",
     "payments": "Payments",
+    "seat_map_b": "SeatMapTableB",
+    "orders_b": "OrdersTableB",
+    "payments_b": "PaymentsTableB",
     "charges": "Charges",
 }
 # The only suppressions the stack is meant to have; a new one must be added here on purpose.

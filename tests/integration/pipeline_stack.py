@@ -32,6 +32,9 @@ def fresh_settings() -> Settings:
         seat_map_table=fresh_table_name("seats"),
         orders_table=fresh_table_name("orders"),
         payments_table=fresh_table_name("payments"),
+        seat_map_table_b=fresh_table_name("seats-b"),
+        orders_table_b=fresh_table_name("orders-b"),
+        payments_table_b=fresh_table_name("payments-b"),
         charges_table=fresh_table_name("charges"),
         event_bus="seatledger",
     )
