@@ -91,7 +91,7 @@ class Replayer:
     def replay(self, view: View, progress: Progress | None = None) -> ReplayResult:
         started, shadow = time.monotonic(), self.shadow_for(view)
         projector = Projector(self.client, shadow, view, self.log, chunk=self.chunk)
-        applied, replaced = 0, shadow
+        applied, replaced, waited = 0, shadow, 0.0
         while True:  # catch up; then once more right after the swap, for what came meanwhile
             head = self.log.head()
             while batch := self.log.after(projector.position(), view.detail_types, self.chunk):
@@ -110,4 +110,6 @@ class Replayer:
             # Consumers notice the swap within REFRESH_SECONDS; what they applied to the old
             # table until then is caught up from the log on the next pass.
             time.sleep(self.settle_seconds)
-        return ReplayResult(view.name, replaced, shadow, applied, time.monotonic() - started)
+            waited += self.settle_seconds
+        busy = time.monotonic() - started - waited  # the wait for consumers is not replay work
+        return ReplayResult(view.name, replaced, shadow, applied, busy)
