@@ -59,19 +59,10 @@ class Projector:
             if detail.notification_id <= position:
                 return applied
             batch = next_batch(self.log, detail, position, self.view.detail_types, self.chunk)
-            try:
-                self._commit(position, batch)
+            if self._try_commit(position, batch):
                 applied += len(batch)
                 sleeps = self.backoff.sleeps()
                 continue
-            except _Moved:
-                self._position = None
-            except ClientError as e:
-                if error_code(e) not in TRANSIENT_CODES | {"TransactionCanceledException"}:
-                    raise
-                self._position = None
-            except (*AMBIGUOUS_ERRORS, *UNSENT_ERRORS):
-                self._position = None  # it may have been applied: the position will tell
             delay = next(sleeps, None)
             if delay is None:
                 raise RuntimeError(f"{self.view.name}: could not apply {detail.notification_id}")
@@ -87,17 +78,25 @@ class Projector:
     def catch_up_once(self, batch: list[EventDetail]) -> int:
         """Apply `batch`, read from the log right after the position; 0 if it did not commit
         (the position moved, or the write raced another): the caller reads the log again."""
-        try:
-            self._commit(self.position(), batch)
+        if self._try_commit(self.position(), batch):
             return len(batch)
+        self.sleep(next(self.backoff.sleeps(), 0.05))
+        return 0
+
+    def _try_commit(self, position: int, batch: list[EventDetail]) -> bool:
+        """Commit, or False when another try may succeed (the position is then re-read)."""
+        try:
+            self._commit(position, batch)
+            return True
         except _Moved:
-            self._position = None
+            pass
         except ClientError as e:
             if error_code(e) not in TRANSIENT_CODES | {"TransactionCanceledException"}:
                 raise
-            self._position = None
-            self.sleep(next(self.backoff.sleeps(), 0.05))
-        return 0
+        except (*AMBIGUOUS_ERRORS, *UNSENT_ERRORS):
+            pass  # it may have been applied: the position will tell
+        self._position = None
+        return False
 
     def position(self) -> int:
         if self._position is None:
