@@ -14,13 +14,14 @@ from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from domain import events
 from domain.base import CreatedEvent, DomainEvent
 
 SOURCE = "seatledger.ticketing"
 MAX_ENTRY_BYTES = 256 * 1024  # EventBridge's limit for one PutEvents entry
+MAX_JSON_INT = 2**53  # exact in every JSON reader, JavaScript's included
 TIME_BYTES = 14  # what EventBridge counts for an entry's Time
 _ENVELOPE_FIELDS = set(CreatedEvent.model_fields)  # originator id/version/topic, timestamp
 
@@ -30,19 +31,30 @@ class EventDetail(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    application: str = Field(min_length=1, description="Name of the notification log")
-    notification_id: int = Field(ge=1, description="Position in that log, dense and ordered")
+    application: str = Field(
+        min_length=1, max_length=100, description="Name of the notification log"
+    )
+    notification_id: int = Field(
+        ge=1, le=MAX_JSON_INT, description="Position in that log, dense and ordered"
+    )
     aggregate_id: UUID
-    aggregate_version: int = Field(ge=1)
+    aggregate_version: int = Field(ge=1, le=MAX_JSON_INT)
     event_id: UUID = Field(description="Stable id of this event: uuid5(aggregate, version)")
-    occurred_at: datetime
-    schema_version: int = Field(ge=1, description="The payload's class_version")
+    occurred_at: datetime = Field(description="ISO 8601, with its offset")
+    schema_version: int = Field(ge=1, le=1000, description="The payload's class_version")
     test: bool = Field(
         default=False,
         description="Published by hand: never applied to views; reactions ignore it unless "
         "told to accept test events",
     )
     payload: BaseModel | None = None
+
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def _a_time_not_a_number(cls, value: Any) -> Any:
+        if not isinstance(value, str | datetime):  # pydantic would read a number as epoch time
+            raise ValueError("must be an ISO 8601 date and time")
+        return value
 
     @property
     def detail_type(self) -> str:
@@ -52,7 +64,8 @@ class EventDetail(BaseModel):
 def _payload_model(cls: type[DomainEvent]) -> type[BaseModel]:
     hidden = _ENVELOPE_FIELDS | set(getattr(cls, "private_fields", ()))
     fields: dict[str, Any] = {
-        name: (info.annotation, info) for name, info in cls.model_fields.items()
+        name: (info.annotation, info)
+        for name, info in cls.model_fields.items()
         if name not in hidden
     }
     config = ConfigDict(frozen=True, extra="forbid")
@@ -65,9 +78,9 @@ def _detail_model(name: str, payload: type[BaseModel]) -> type[EventDetail]:
 
 
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
-    name: obj for name, obj in vars(events).items()
-    if isinstance(obj, type) and issubclass(obj, DomainEvent)
-    and obj.__module__ == events.__name__
+    name: obj
+    for name, obj in vars(events).items()
+    if isinstance(obj, type) and issubclass(obj, DomainEvent) and obj.__module__ == events.__name__
 }
 PAYLOADS = {name: _payload_model(cls) for name, cls in EVENT_TYPES.items()}
 DETAILS = {name: _detail_model(name, payload) for name, payload in PAYLOADS.items()}
@@ -121,8 +134,10 @@ def entry_detail(detail: EventDetail) -> str:
 def to_domain_event(detail: EventDetail) -> DomainEvent:
     """The domain event a detail describes (not for events with private fields or no payload)."""
     cls = EVENT_TYPES[detail.detail_type]
-    if detail.payload is None or getattr(cls, "private_fields", None) or issubclass(
-        cls, CreatedEvent
+    if (
+        detail.payload is None
+        or getattr(cls, "private_fields", None)
+        or issubclass(cls, CreatedEvent)
     ):
         raise ValueError(f"{detail.detail_type} cannot be rebuilt from its bus payload")
     state = {
