@@ -2,8 +2,9 @@
 
 `python -m bench.pipeline` -> bench/results/pipeline.json. Runs DynamoDB Local (in memory) and
 moto with the pipeline's pollers in background threads, as `make up` does, places orders at a
-steady rate and times each from the commit (place_order returning) to its order appearing in
-the orders view (polled every 5 ms, so figures are rounded up by at most that).
+steady rate (and then as an on-sale: 16 clients as fast as they can) and times each from the
+commit (place_order returning) to its order appearing in the orders view (polled every 5 ms,
+so figures are rounded up by at most that).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import tempfile
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from bench.store import percentiles
 from infra.dynamodb_local import DynamoDBLocal
@@ -33,6 +36,7 @@ LOCAL_ENV = {
 }
 RESULTS = Path(__file__).parent / "results" / "pipeline.json"
 ORDERS = int(os.environ.get("BENCH_PIPELINE_ORDERS", "150"))
+BURST_CLIENTS, BURST_ORDERS = 16, int(os.environ.get("BENCH_PIPELINE_BURST", "300"))
 RATE = float(os.environ.get("BENCH_PIPELINE_RATE", "3"))  # orders per second
 
 
@@ -49,6 +53,7 @@ def main() -> None:
             pipeline = LocalPipeline(settings, resources, Path(tmp), aws.sqs).start()
             try:
                 figures = run(settings)
+                figures["on_sale"] = run(settings, clients=BURST_CLIENTS, orders=BURST_ORDERS)
             finally:
                 pipeline.stop()
     finally:
@@ -58,7 +63,10 @@ def main() -> None:
     print(json.dumps(figures, indent=2))
 
 
-def run(settings: Settings) -> dict[str, object]:
+def run(
+    settings: Settings, clients: int = 1, orders: int = ORDERS, rate: float | None = RATE
+) -> dict[str, Any]:
+    """Orders at a steady `rate` from one client, or from `clients` as fast as they can."""
     app = ticketing(settings)
     show = app.create_show(
         uuid.uuid4(),
@@ -95,16 +103,25 @@ def run(settings: Settings) -> dict[str, object]:
     watcher = threading.Thread(target=watch)
     watcher.start()
     start = time.perf_counter()
-    for i in range(ORDERS):
-        time.sleep(max(0.0, start + i / RATE - time.perf_counter()))
+    steady = clients == 1 and rate is not None
+
+    def place(i: int) -> None:
+        if steady:
+            assert rate is not None
+            time.sleep(max(0.0, start + i / rate - time.perf_counter()))
         seat = f"R{(i // 10) % 10}-{i % 10 + 1}"
         order = app.place_order(show, f"c{i}", [seat], "k", "tok_visa")
         committed[str(order)] = time.perf_counter()
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(place, range(orders)))
+    placing = time.perf_counter() - start
     done.set()
-    watcher.join(timeout=120)
+    watcher.join(timeout=900)
     return {
-        "orders": ORDERS,
-        "rate_per_s": RATE,
+        "orders": orders,
+        "clients": clients,
+        "rate_per_s": rate if steady else round(orders / placing, 1),
         "commit_to_read_model_ms": percentiles(latencies),
         "mean_ms": round(statistics.mean(latencies) * 1000, 1),
         "missing": len(committed),
