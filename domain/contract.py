@@ -61,8 +61,13 @@ class EventDetail(BaseModel):
         return type(self).__name__.removesuffix("Detail")
 
 
+def _hidden(cls: type[DomainEvent]) -> set[str]:
+    """Fields of an event that are not its bus payload: the envelope's, and private ones."""
+    return _ENVELOPE_FIELDS | set(getattr(cls, "private_fields", ()))
+
+
 def _payload_model(cls: type[DomainEvent]) -> type[BaseModel]:
-    hidden = _ENVELOPE_FIELDS | set(getattr(cls, "private_fields", ()))
+    hidden = _hidden(cls)
     fields: dict[str, Any] = {
         name: (info.annotation, info)
         for name, info in cls.model_fields.items()
@@ -98,8 +103,9 @@ def to_detail(application: str, notification_id: int, event: DomainEvent) -> Eve
     name = type(event).__name__
     if name not in DETAILS:
         raise UnknownDetailType(f"{name} is not a ticketing event")
-    hidden = _ENVELOPE_FIELDS | set(getattr(type(event), "private_fields", ()))
-    payload = PAYLOADS[name].model_validate(event.model_dump(exclude=hidden, mode="json"))
+    payload = PAYLOADS[name].model_validate(
+        event.model_dump(exclude=_hidden(type(event)), mode="json")
+    )
     return DETAILS[name](
         application=application,
         notification_id=notification_id,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.payment import CaptureResult, GatewayTimeout, PaymentGateway
+from infra.dynamodb.reads import paged_items
 
 OUTCOMES = {
     "tok_visa": CaptureResult.CAPTURED,
@@ -102,14 +103,7 @@ class DynamoDBChargeStore(ChargeStore):
             return _charge(stored), False
 
     def all(self) -> list[Charge]:
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"TableName": self.table, "ConsistentRead": True}
-        while True:
-            page = self.client.scan(**kwargs)
-            items += page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = paged_items(self.client.scan, TableName=self.table, ConsistentRead=True)
         return [_charge(i) for i in sorted(items, key=lambda i: int(i["at"]["N"]))]
 
 

@@ -33,6 +33,8 @@ LOCAL_ENV = {
     "SEATLEDGER_DEV_ROUTES": "1",
 }
 
+CLIENT_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION")
+DYNAMODB_ENDPOINT_VARS = ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
 log = logging.getLogger("seatledger")
 
 
@@ -50,8 +52,7 @@ def serve(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
     )
     log.info("starting DynamoDB Local (data in %s)", data_dir / "dynamodb")
     dynamodb_local.start()
-    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_local.endpoint
-    os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = dynamodb_local.endpoint
+    os.environ.update(dict.fromkeys(DYNAMODB_ENDPOINT_VARS, dynamodb_local.endpoint))
     try:
         run_services(stop, data_dir, ports)
     finally:
@@ -97,9 +98,9 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
 
 def write_stack_file(data_dir: Path, api_url: str, resources: Resources) -> None:
     """Where the running stack is, for the `seatledger` command line (removed on stop)."""
-    names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION",
-             "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
-             "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_SQS"]
+    from infra.local_aws import ENDPOINT_VARS
+
+    names = [*CLIENT_VARS, *ENDPOINT_VARS, *DYNAMODB_ENDPOINT_VARS]
     stack = {
         "pid": os.getpid(),
         "api_url": api_url,

@@ -32,7 +32,6 @@ class Settings:
         values: dict[str, object] = {
             field: env.get(name) or getattr(defaults, field) for field, name in ENV_VARS.items()
         }
-        values["dead_letter_queue_url"] = env.get(ENV_VARS["dead_letter_queue_url"], "")
         flag = env.get(ACCEPT_TEST_EVENTS, "").lower()
         return cls(**values, accept_test_events=flag in ("1", "true", "yes"))  # type: ignore[arg-type]
 

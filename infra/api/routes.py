@@ -18,7 +18,6 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 
 from domain.application import Ticketing
-from domain.layout import prices_of
 from infra.api.errors import install_error_handlers
 from infra.api.models import (
     CreateShow,
@@ -31,7 +30,7 @@ from infra.api.models import (
     ShowCreatedOut,
 )
 from infra.readmodels.catalog import Catalog
-from infra.readmodels.queries import ReadModels
+from infra.readmodels.queries import ORDER_FIELDS, ReadModels
 from infra.settings import Settings
 from infra.wiring import dynamodb, simulated_gateway, ticketing
 
@@ -117,17 +116,7 @@ def build_resolver() -> APIGatewayRestResolver:
     def seat_map(show_id: Annotated[UUID, Path()]) -> SeatMapOut:
         app, views, _ = _deps()
         show = app.get_show(show_id)
-        taken = views.seats_of(show_id)
-        seats = [
-            SeatOut(
-                label=label,
-                price_cents=price,
-                status=taken.get(label, {}).get("status", "FREE"),
-                order_id=taken.get(label, {}).get("order_id"),
-                queue_length=taken.get(label, {}).get("queue_length", 0),
-            )
-            for label, price in prices_of(show.price_bands).items()
-        ]
+        seats = [SeatOut(**seat) for seat in views.seat_map(show)]
         return SeatMapOut(show_id=show_id, name=show.name, seats=seats)
 
     if os.environ.get(DEV_ROUTES) == "1":
@@ -149,5 +138,4 @@ def build_resolver() -> APIGatewayRestResolver:
 
 
 def _order_fields(item: dict[str, Any]) -> dict[str, Any]:
-    fields = ("order_id", "show_id", "customer_id", "seats", "status", "amount_cents")
-    return {k: item[k] for k in fields}
+    return {k: item[k] for k in ORDER_FIELDS}

@@ -11,14 +11,13 @@ from typing import Any
 import typer
 
 from domain.errors import UnknownShow
-from domain.layout import prices_of
 from infra.cli.common import Exit, fail, read_models, table, use_stack
 from infra.cli.history import open_app, parse_id, short, when
+from infra.readmodels.queries import ORDER_FIELDS
 
 query = typer.Typer(
     help="Read the read models: seat map, orders, payments.", no_args_is_help=True
 )
-ORDER_FIELDS = ("order_id", "show_id", "customer_id", "seats", "amount_cents", "status")
 PAYMENT_FIELDS = ("payment_id", "order_id", "amount_cents", "status", "captured_cents")
 LAG = "(the read models lag the store by a moment: an order placed just now may not be there yet)"
 
@@ -43,17 +42,7 @@ def seats(ctx: typer.Context, show_id: str = typer.Argument(..., help="The show.
         show = app.get_show(ident)
     except UnknownShow:
         fail(Exit.NOT_FOUND, f"no show {ident} in the event store")
-    taken = read_models().seats_of(ident)
-    rows = [
-        {
-            "label": label,
-            "price_cents": price,
-            "status": taken.get(label, {}).get("status", "FREE"),
-            "order_id": taken.get(label, {}).get("order_id"),
-            "queue_length": taken.get(label, {}).get("queue_length", 0),
-        }
-        for label, price in prices_of(show.price_bands).items()
-    ]
+    rows = read_models().seat_map(show)
     counts = Counter(r["status"] for r in rows)
     summary = ", ".join(f"{counts[s]} {s}" for s in ("FREE", "HELD", "SOLD") if counts[s])
     out.emit(

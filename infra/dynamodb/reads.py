@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import UUID
 
@@ -13,14 +13,22 @@ from infra.dynamodb.items import Packed, S, aggregate_pk
 from infra.retry import Backoff
 
 
-def query_items(client: Any, backoff: Backoff, **kwargs: Any) -> Iterator[dict[str, Any]]:
-    """Items of a strongly consistent Query, page by page."""
+def paged_items(
+    operation: Callable[..., Any], backoff: Backoff | None = None, **kwargs: Any
+) -> Iterator[dict[str, Any]]:
+    """Items of a Query or Scan (``client.query`` / ``client.scan``), page by page."""
+    backoff = backoff or Backoff()
     while True:
-        page = call_with_retry(client.query, backoff, ConsistentRead=True, **kwargs)
+        page = call_with_retry(operation, backoff, **kwargs)
         yield from page.get("Items", [])
         if "LastEvaluatedKey" not in page:
             return
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def query_items(client: Any, backoff: Backoff, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Items of a strongly consistent Query, page by page."""
+    return paged_items(client.query, backoff, ConsistentRead=True, **kwargs)
 
 
 def read_aggregate(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -44,13 +44,16 @@ class Forwarder:
     bus_name: str
     dead_letters: DeadLetters
     mapper: Mapper[UUID] | None = None
+    _mapper: Mapper[UUID] = field(init=False)
     backoff: Backoff | None = None
     sleep: Callable[[float], None] | None = None
 
+    def __post_init__(self) -> None:
+        self._mapper = self.mapper or default_mapper()  # once, not per record
+
     def entries(self, record: dict[str, Any]) -> list[dict[str, Any]]:
         app, notifications = page_notifications(record)
-        mapper = self.mapper or default_mapper()
-        details = [detail_of(mapper, app, n) for n in notifications]
+        details = [detail_of(self._mapper, app, n) for n in notifications]
         return [
             {
                 "Source": SOURCE,

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from infra.dynamodb.reads import paged_items
 from infra.pipeline.log import LogReader
 from infra.readmodels.catalog import REFRESH_SECONDS, VIEW_ROLES, Catalog
 from infra.readmodels.projector import TRACKING, Projector
@@ -65,20 +66,13 @@ class Replayer:
         return shadow
 
     def _empty(self, table: str) -> None:
-        kwargs: dict[str, Any] = {"TableName": table, "ProjectionExpression": "pk"}
-        while True:
-            page = self.client.scan(**kwargs)
-            keys = [{"DeleteRequest": {"Key": {"pk": item["pk"]}}} for item in page["Items"]]
-            for i in range(0, len(keys), 25):
-                request: dict[str, Any] = {table: keys[i : i + 25]}
-                while request:
-                    request = (
-                        self.client.batch_write_item(RequestItems=request).get("UnprocessedItems")
-                        or {}
-                    )
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = paged_items(self.client.scan, TableName=table, ProjectionExpression="pk")
+        keys = [{"DeleteRequest": {"Key": {"pk": item["pk"]}}} for item in items]
+        for i in range(0, len(keys), 25):  # BatchWriteItem's limit
+            request: dict[str, Any] = {table: keys[i : i + 25]}
+            while request:
+                answer = self.client.batch_write_item(RequestItems=request)
+                request = answer.get("UnprocessedItems") or {}
 
     def start_at(self, table: str, position: int) -> None:
         """Begin (or resume) the shadow after `position` (only for a fresh shadow)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.application import Ticketing
+from infra.dynamodb.reads import paged_items
 from infra.dynamodb_local import DynamoDBLocal
 from infra.gateway import Charge, DynamoDBChargeStore
 from infra.local_aws import local_aws
@@ -41,13 +42,8 @@ def fresh_settings() -> Settings:
 
 
 def scan(table: str) -> list[dict[str, Any]]:
-    client, items, kwargs = dynamodb(), [], {"TableName": table, "ConsistentRead": True}
-    while True:
-        page = client.scan(**kwargs)
-        items += [from_ddb(i) for i in page.get("Items", [])]
-        if "LastEvaluatedKey" not in page:
-            return sorted(items, key=lambda i: str(i["pk"]))
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    items = paged_items(dynamodb().scan, TableName=table, ConsistentRead=True)
+    return sorted((from_ddb(i) for i in items), key=lambda i: str(i["pk"]))
 
 
 @dataclass
