@@ -90,6 +90,8 @@ def test_a_test_event_reaches_the_bus_and_changes_nothing(stack: Api, probe: Pro
     show = new_show(stack, ["A-1", "A-2"])
     bob = order(stack, show, "bob", ["A-1"], "tok_visa")
     assert final(stack, bob)["status"] == "CONFIRMED"
+    # The seat map is its own view: wait for it too, or "before" may catch it mid-update.
+    stack.wait_for(f"/shows/{show}/seats", lambda m: m["seats"][0]["status"] == "SOLD")
     before = [stack.call("GET", p)[1] for p in (f"/shows/{show}/seats", "/dev/gateway/charges")]
 
     # Harmful if acted on: A-2 sold to Bob, and a new order to charge.
@@ -215,6 +217,8 @@ def test_bus_replay_delivers_the_archive_to_the_chosen_rule(stack: Api, probe: P
     # To the read models (the default): they already hold every event, so nothing changes,
     # and nobody is charged again.
     views = [f"/shows/{show}/seats", f"/orders/{alice}", "/dev/gateway/charges"]
+    stack.wait_for(views[0], lambda m: m["seats"][0]["status"] == "SOLD")  # views settled
+    stack.wait_for(views[1], lambda o: [p["status"] for p in o["payments"]] == ["CAPTURED"])
     before = [stack.call("GET", p)[1] for p in views]
     done = stack.cli("bus", "replay", "--from", start)
     assert done.returncode == 0, done.stderr
