@@ -1,11 +1,12 @@
 """The bus contract: one typed envelope per domain event, generated from `domain.events`.
 
 An EventBridge entry carries ``source`` = SOURCE, ``detail-type`` = the event's class name and
-``detail`` = an `EventDetail`: where the event sits in its application's notification log, which
-aggregate version it is, and its payload (the event's own fields, minus private ones such as
-the card token). Consumers key their work on (application, notification_id): that is what makes
-their effect exact under redelivery. A payload too large for an entry is left out
-(``payload: null``); consumers then read the event from the store's log.
+``detail`` = an `EventDetail`: which aggregate and version the event is, a stable event id, and
+its payload (the event's own fields, minus private ones such as the card token). Consumers key
+their work on (aggregate_id, aggregate_version): each view records the version it has applied,
+so a redelivered or late event changes nothing, and a gap is filled from the store. Nothing
+here is a global position: events of different aggregates have no order on the bus. A payload
+too large for an entry is left out (``payload: null``); consumers read events from the store.
 """
 
 from __future__ import annotations
@@ -32,13 +33,12 @@ class EventDetail(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     application: str = Field(
-        min_length=1, max_length=100, description="Name of the notification log"
-    )
-    notification_id: int = Field(
-        ge=1, le=MAX_JSON_INT, description="Position in that log, dense and ordered"
+        min_length=1, max_length=100, description="The application whose store holds the event"
     )
     aggregate_id: UUID
-    aggregate_version: int = Field(ge=1, le=MAX_JSON_INT)
+    aggregate_version: int = Field(
+        ge=1, le=MAX_JSON_INT, description="Position in the aggregate's history, dense from 1"
+    )
     event_id: UUID = Field(description="Stable id of this event: uuid5(aggregate, version)")
     occurred_at: datetime = Field(description="ISO 8601, with its offset")
     schema_version: int = Field(ge=1, le=1000, description="The payload's class_version")
@@ -99,7 +99,7 @@ def event_id_for(aggregate_id: UUID, version: int) -> UUID:
     return uuid5(NAMESPACE_URL, f"seatledger:{aggregate_id}:{version}")
 
 
-def to_detail(application: str, notification_id: int, event: DomainEvent) -> EventDetail:
+def to_detail(application: str, event: DomainEvent) -> EventDetail:
     name = type(event).__name__
     if name not in DETAILS:
         raise UnknownDetailType(f"{name} is not a ticketing event")
@@ -108,7 +108,6 @@ def to_detail(application: str, notification_id: int, event: DomainEvent) -> Eve
     )
     return DETAILS[name](
         application=application,
-        notification_id=notification_id,
         aggregate_id=event.originator_id,
         aggregate_version=event.originator_version,
         event_id=event_id_for(event.originator_id, event.originator_version),

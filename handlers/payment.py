@@ -7,7 +7,7 @@ from projections.reactions import PAYMENT
 
 
 def build(settings: Settings) -> Handle:
-    return reactor(PAYMENT, settings, ticketing(settings, simulated_gateway(settings))).handle
+    return reactor(PAYMENT, settings, ticketing(settings, simulated_gateway(settings))).apply
 
 
 handler = queue_handler("payment", build)

@@ -7,7 +7,7 @@ from projections.reactions import REALLOCATION
 
 
 def build(settings: Settings) -> Handle:
-    return reactor(REALLOCATION, settings, ticketing(settings)).handle
+    return reactor(REALLOCATION, settings, ticketing(settings)).apply
 
 
 handler = queue_handler("reallocation", build)

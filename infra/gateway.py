@@ -3,8 +3,9 @@
 Test tokens: ``tok_visa`` captures, ``tok_chargeDeclined`` declines, ``tok_timeoutOnce``
 captures but loses the answer of the first call for a key (raises `GatewayTimeout`), as a
 real network would; any other token declines. One charge per idempotency key, ever: a
-repeated key returns the first result. Charges live behind `ChargeStore`, so a multi-process
-version keeps them in a table (`DynamoDBChargeStore`).
+repeated key returns the first result. Each call takes ``SEATLEDGER_GATEWAY_LATENCY_MS``.
+Charges live behind `ChargeStore`, so a multi-process version keeps them in a table
+(`DynamoDBChargeStore`).
 """
 
 from __future__ import annotations
@@ -62,10 +63,15 @@ class InMemoryChargeStore(ChargeStore):
 
 
 class SimulatedGateway(PaymentGateway):
-    def __init__(self, store: ChargeStore | None = None) -> None:
+    """``latency_ms``: how long each call takes, as a real card network's does (300 ms or more)."""
+
+    def __init__(self, store: ChargeStore | None = None, latency_ms: int = 0) -> None:
         self.store = store or InMemoryChargeStore()
+        self.latency = latency_ms / 1000
 
     def capture(self, idempotency_key: str, token: str, amount_cents: int) -> CaptureResult:
+        if self.latency:
+            time.sleep(self.latency)
         result = OUTCOMES.get(token, CaptureResult.DECLINED)
         charge, new = self.store.add_if_absent(Charge(idempotency_key, token, amount_cents, result))
         if new and token == "tok_timeoutOnce":
@@ -109,6 +115,8 @@ class DynamoDBChargeStore(ChargeStore):
 
 def _charge(item: dict[str, Any]) -> Charge:
     return Charge(
-        item["pk"]["S"], item["token"]["S"], int(item["amount_cents"]["N"]),
+        item["pk"]["S"],
+        item["token"]["S"],
+        int(item["amount_cents"]["N"]),
         CaptureResult(item["result"]["S"]),
     )

@@ -1,10 +1,12 @@
 """The AWS pipeline on this machine: what Lambda's event source mappings do, run by threads.
 
     stream of the event table --StreamPoller--> stream forwarder --PutEvents--> bus (moto)
-    bus rules (`infra.rules`) --> SQS queues (moto) --SqsPoller--> queue handlers
+                              --StreamPoller--> indexer --> the ordered index
+    bus rules (`infra.rules`) --> SQS queues (moto) --SqsPoller x workers--> queue handlers
 
 Handlers are the Lambda handlers themselves, given their settings directly because all of them
-share this process's environment. Stream checkpoints are kept in files, so a restart resumes.
+share this process's environment. Each queue has several workers, as Lambda runs several
+instances of a function. Stream checkpoints are kept in files, so a restart resumes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from infra.settings import Settings
 from infra.tables import ensure_tables
 
 FORWARDER_DLQ = "seatledger-stream-forwarder-dlq"
+INDEXER_DLQ = "seatledger-indexer-dlq"
 Wrap = Callable[[str, Handler], Handler]  # (function name, handler) -> handler, for fault tests
 
 
@@ -36,6 +39,7 @@ Wrap = Callable[[str, Handler], Handler]  # (function name, handler) -> handler,
 class Resources:
     provisioned: Provisioned
     forwarder_dlq_url: str
+    indexer_dlq_url: str
     stream_arn: str
 
 
@@ -44,10 +48,13 @@ def provision_all(
 ) -> Resources:
     """Create every table, the bus, its rules and queues when missing (idempotent)."""
     ensure_table(dynamodb, settings.event_table)
+    ensure_table(dynamodb, settings.index_table, stream=False)
     ensure_tables(dynamodb, settings)
     provisioned = provision(events, sqs, settings.event_bus, RULES, **options)
     dlq_url = sqs.create_queue(QueueName=FORWARDER_DLQ)["QueueUrl"]
-    return Resources(provisioned, dlq_url, latest_stream_arn(dynamodb, settings.event_table))
+    indexer_dlq_url = sqs.create_queue(QueueName=INDEXER_DLQ)["QueueUrl"]
+    stream_arn = latest_stream_arn(dynamodb, settings.event_table)
+    return Resources(provisioned, dlq_url, indexer_dlq_url, stream_arn)
 
 
 def _queue_handler(rule_handler: str, name: str, settings: Settings) -> Handler:
@@ -66,12 +73,15 @@ class LocalPipeline:
     events: Any | None = None  # the forwarder's EventBridge client (tests inject faults here)
     wrap: Wrap | None = None
     poll_interval: float = 0.1
+    workers: int = 1  # threads per queue, as Lambda's concurrent instances
     stream: StreamPoller = field(init=False)
+    index: StreamPoller = field(init=False)
     queues: dict[str, SqsPoller] = field(init=False, default_factory=dict)
     _stop: threading.Event = field(init=False, default_factory=threading.Event)
     _threads: list[threading.Thread] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
+        from handlers.indexer import make_handler as make_indexer
         from handlers.stream_forwarder import make_handler
 
         wrap = self.wrap or (lambda name, handler: handler)
@@ -88,6 +98,18 @@ class LocalPipeline:
             function_name="stream-forwarder",
             poll_interval=self.poll_interval,
         )
+        indexer_settings = dataclasses.replace(
+            self.settings, dead_letter_queue_url=self.resources.indexer_dlq_url
+        )
+        self.index = StreamPoller(
+            streams_client(),
+            self.resources.stream_arn,
+            wrap("indexer", make_indexer(indexer_settings)),
+            self.checkpoint_dir / "indexer.json",
+            max_retries=-1,  # the index must hold everything: never skip a batch
+            function_name="indexer",
+            poll_interval=self.poll_interval,
+        )
         for rule in RULES:
             queue = self.resources.provisioned.queues[rule.name]
             settings = dataclasses.replace(self.settings, dead_letter_queue_url=queue.dlq_url)
@@ -102,7 +124,8 @@ class LocalPipeline:
         )
 
     def start(self) -> LocalPipeline:
-        runners: list[Any] = [self.stream, *self.queues.values()]
+        queues = [poller for poller in self.queues.values() for _ in range(self.workers)]
+        runners: list[Any] = [self.stream, self.index, *queues]
         for runner in runners:
             thread = threading.Thread(
                 target=runner.run,
@@ -141,7 +164,7 @@ class LocalPipeline:
         while quiet < quiet_rounds:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"pipeline still busy after {timeout}s")
-            moved = self.stream.poll_once()
+            moved = self.stream.poll_once() + self.index.poll_once()
             moved += sum(p.poll_once().received for p in self.queues.values())
             if moved == 0 and self.in_flight() == 0:
                 quiet += 1

@@ -65,20 +65,15 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
     from infra.local_api import LocalApi
     from infra.local_aws import local_aws
     from infra.local_pipeline import LocalPipeline, provision_all
-    from infra.readmodels.catalog import Catalog
     from infra.settings import Settings
-    from infra.wiring import dynamodb, projectors, reactor, simulated_gateway, ticketing
-    from projections.reactions import PAYMENT, REALLOCATION
+    from infra.wiring import catch_up, dynamodb, simulated_gateway, ticketing
 
     settings = Settings.from_env()
     with local_aws(settings.event_bus) as aws:
         log.info("moto (EventBridge, SQS) on %s", aws.endpoint)
         resources = provision_all(dynamodb(), aws.events, aws.sqs, settings)
         app = ticketing(settings, simulated_gateway(settings))
-        live = Catalog(dynamodb(), settings).live()
-        caught_up = sum(p.catch_up() for p in projectors(live, app))
-        caught_up += sum(reactor(r, settings, app).catch_up() for r in (PAYMENT, REALLOCATION))
-        log.info("consumers caught up with the store (%d events)", caught_up)
+        log.info("consumers caught up with the index (%d events)", catch_up(settings, app))
         pipeline = LocalPipeline(settings, resources, data_dir / "checkpoints", aws.sqs).start()
         api = LocalApi(api_handler, port=ports.api).start()
         write_stack_file(data_dir, api.url, resources)

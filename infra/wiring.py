@@ -11,18 +11,22 @@ from typing import Any
 import boto3
 
 from domain.application import Ticketing
+from domain.contract import EventDetail
 from domain.payment import PaymentGateway
 from infra.dynamodb.client import make_client
+from infra.dynamodb.index import Indexer
 from infra.dynamodb.recorders import DynamoDBTrackingRecorder
 from infra.gateway import DynamoDBChargeStore, SimulatedGateway
+from infra.pipeline.consumer import Handle, Outcome
 from infra.pipeline.dead_letters import DeadLetters
-from infra.pipeline.log import LogReader
+from infra.pipeline.follower import Follower, readers_of
 from infra.pipeline.reactor import Reactor
-from infra.readmodels.catalog import VIEW_ROLES
+from infra.pipeline.source import StoreSource
+from infra.readmodels.catalog import VIEW_ROLES, Catalog
 from infra.readmodels.projector import Projector
 from infra.settings import APP_NAME, Settings
 from infra.tables import CHARGES
-from projections.reactions import Reaction
+from projections.reactions import REACTIONS, Reaction
 from projections.views import VIEWS
 
 
@@ -32,32 +36,89 @@ def dynamodb() -> Any:
 
 
 def ticketing(settings: Settings, gateway: PaymentGateway | None = None) -> Ticketing:
-    env = {"PERSISTENCE_MODULE": "infra.dynamodb", "DYNAMODB_TABLE": settings.event_table}
+    """The application, writing only its aggregates; the indexer builds the index from the
+    table's stream (Lambda, or the local stack's stream poller)."""
+    env = {
+        "PERSISTENCE_MODULE": "infra.dynamodb",
+        "DYNAMODB_TABLE": settings.event_table,
+        "DYNAMODB_INDEX": "stream",
+        "DYNAMODB_INDEX_TABLE": settings.index_table,
+        "DYNAMODB_INDEX_PARTITIONS": str(settings.index_partitions),
+    }
     app = Ticketing(env, gateway=gateway)
     assert app.name == APP_NAME
     return app
 
 
 def simulated_gateway(settings: Settings) -> SimulatedGateway:
-    return SimulatedGateway(DynamoDBChargeStore(dynamodb(), CHARGES.name(settings)))
+    store = DynamoDBChargeStore(dynamodb(), CHARGES.name(settings))
+    return SimulatedGateway(store, settings.gateway_latency_ms)
 
 
-def log_reader(app: Ticketing) -> LogReader:
-    return LogReader(app.recorder, app.name, app.mapper)
+def source(app: Ticketing) -> StoreSource:
+    return StoreSource(app.recorder, app.name, app.mapper)
 
 
 def projectors(settings: Settings, app: Ticketing) -> list[Projector]:
-    reader = log_reader(app)
     return [
-        Projector(dynamodb(), getattr(settings, VIEW_ROLES[view.name]), view, reader)
+        Projector(dynamodb(), getattr(settings, VIEW_ROLES[view.name]), view, source(app))
         for view in VIEWS
     ]
 
 
 def reactor(reaction: Reaction, settings: Settings, app: Ticketing) -> Reactor:
-    tracking = DynamoDBTrackingRecorder(dynamodb(), settings.event_table, reaction.name)
-    return Reactor(reaction, app, tracking, log_reader(app), settings.accept_test_events)
+    return Reactor(reaction, app, source(app), settings.accept_test_events)
+
+
+def follower(name: str, settings: Settings, app: Ticketing, apply: Handle) -> Follower:
+    """Catches the consumer `name` up from the index (see `infra.pipeline.follower`)."""
+    readers = readers_of(dynamodb(), settings.index_table, app.name, settings.index_partitions)
+    tracking = DynamoDBTrackingRecorder(dynamodb(), settings.event_table, name)
+    return Follower(readers, tracking, apply, app.mapper)
+
+
+def indexer(settings: Settings) -> Indexer:
+    return Indexer(
+        dynamodb(),
+        settings.event_table,
+        settings.index_table,
+        APP_NAME,
+        partitions=settings.index_partitions,
+    )
 
 
 def dead_letters(settings: Settings, source: str) -> DeadLetters:
     return DeadLetters(boto3.client("sqs"), settings.dead_letter_queue_url, source)
+
+
+def views_handle(
+    settings: Settings, app: Ticketing, following: dict[str, str] | None = None
+) -> Handle:
+    """Every view's projector as one consumer (each event concerns one view), and one for each
+    shadow table a replay asks the consumers to keep up (`following`: view -> table)."""
+    views = projectors(settings, app)
+    by_name = {view.name: view for view in VIEWS}
+    views += [
+        Projector(dynamodb(), table, by_name[name], source(app))
+        for name, table in (following or {}).items()
+    ]
+
+    def handle(details: list[EventDetail]) -> list[Outcome]:
+        outcome: list[Outcome] = [None] * len(details)
+        for view in views:
+            for i, result in enumerate(view.apply(details)):
+                outcome[i] = outcome[i] or result
+        return outcome
+
+    return handle
+
+
+def catch_up(settings: Settings, app: Ticketing) -> int:
+    """Every consumer follows the index from its position (after downtime); events handed."""
+    live = Catalog(dynamodb(), settings).live()
+    handed = follower("read-models", settings, app, views_handle(live, app)).catch_up()
+    for reaction in REACTIONS:
+        handed += follower(
+            reaction.name, settings, app, reactor(reaction, settings, app).apply
+        ).catch_up()
+    return handed

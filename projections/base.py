@@ -29,7 +29,10 @@ class View(ABC):
 
 def payload_of(detail: EventDetail) -> dict[str, Any]:
     if detail.payload is None:
-        raise ValueError(f"notification {detail.notification_id} came without its payload")
+        raise ValueError(
+            f"{detail.detail_type} {detail.aggregate_id} v{detail.aggregate_version} "
+            "came without its payload"
+        )
     return detail.payload.model_dump(mode="json")
 
 

@@ -49,7 +49,7 @@ class SeatMap(View):
             raise ValueError(f"{kind} for unopened seat {detail.aggregate_id}")
         else:
             item = {**item, **_seat_change(item, kind, p)}
-        return {**item, "updated_at": stamp(detail), "version": detail.aggregate_version}
+        return {**item, "updated_at": stamp(detail)}
 
 
 def _seat_change(item: Item, kind: str, p: dict[str, Any]) -> Item:
@@ -115,7 +115,7 @@ class Orders(View):
                 item["status_times"] = {**item["status_times"], status: at}
                 item["payment_id"] = p.get("payment_id", item["payment_id"])
                 item["rejected_seat"] = p.get("seat_label", item["rejected_seat"])
-        return {**item, "updated_at": at, "version": detail.aggregate_version}
+        return {**item, "updated_at": at}
 
 
 class Payments(View):
@@ -165,7 +165,7 @@ class Payments(View):
                 if result == "CAPTURED":
                     item["captured_cents"] = item["amount_cents"]
             item["attempts"] = attempts
-        return {**item, "updated_at": at, "version": detail.aggregate_version}
+        return {**item, "updated_at": at}
 
 
 VIEWS: tuple[View, ...] = (SeatMap(), Orders(), Payments())

@@ -1,5 +1,5 @@
 """`seatledger history` (an aggregate's events and time travel) and `seatledger log` (a show's
-slice of the notification log, optionally followed live)."""
+slice of the ordered index, optionally followed live)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from uuid import UUID
 
 import typer
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 from rich.progress import Progress
 
@@ -21,7 +22,6 @@ from domain.base import Aggregate, DomainEvent
 from domain.contract import EVENT_TYPES, PAYLOADS
 from domain.errors import UnknownShow
 from infra.cli.common import Exit, console, errors, fail, table, use_stack
-from infra.pipeline.log import topic_of
 
 # Aggregate attributes that must never be shown (the card token), whichever event set them.
 PRIVATE = frozenset().union(*(getattr(c, "private_fields", ()) for c in EVENT_TYPES.values()))
@@ -42,8 +42,11 @@ def parse_id(raw: str, what: str) -> UUID:
     try:
         return UUID(raw)
     except ValueError:
-        fail(Exit.USAGE, f"{raw!r} is not a valid {what} id (expected a UUID like "
-             "3f1c1a52-0000-4000-8000-000000000001)")
+        fail(
+            Exit.USAGE,
+            f"{raw!r} is not a valid {what} id (expected a UUID like "
+            "3f1c1a52-0000-4000-8000-000000000001)",
+        )
 
 
 def plain(value: Any) -> Any:
@@ -97,39 +100,68 @@ def history(
     head = events[-1].originator_version
     version = head if at_version is None else at_version
     if version > head:
-        fail(Exit.NOT_FOUND, f"aggregate {ident} has no version {version}: its head is "
-             f"version {head}")
+        fail(
+            Exit.NOT_FOUND,
+            f"aggregate {ident} has no version {version}: its head is version {head}",
+        )
     try:
         aggregate: Aggregate = app.repository.get(ident, version=version)
     except AggregateNotFoundError:
         fail(Exit.NOT_FOUND, f"no aggregate {ident} in the event store")
-    state = {"version": aggregate.version, "created_on": aggregate.created_on.isoformat(),
-             "modified_on": aggregate.modified_on.isoformat()}
-    state |= {k: plain(v) for k, v in vars(aggregate).items()
-              if not k.startswith("_") and k not in PRIVATE}
+    state = {
+        "version": aggregate.version,
+        "created_on": aggregate.created_on.isoformat(),
+        "modified_on": aggregate.modified_on.isoformat(),
+    }
+    state |= {
+        k: plain(v)
+        for k, v in vars(aggregate).items()
+        if not k.startswith("_") and k not in PRIVATE
+    }
     kind = type(aggregate).__name__
-    rows = [{"version": e.originator_version, "time": e.timestamp.isoformat(),
-             "type": type(e).__name__, "payload": payload(e)} for e in events]
-    data = {"aggregate_id": str(ident), "aggregate_type": kind, "head_version": head,
-            "events": rows, "state": state}
+    rows = [
+        {
+            "version": e.originator_version,
+            "time": e.timestamp.isoformat(),
+            "type": type(e).__name__,
+            "payload": payload(e),
+        }
+        for e in events
+    ]
+    data = {
+        "aggregate_id": str(ident),
+        "aggregate_type": kind,
+        "head_version": head,
+        "events": rows,
+        "state": state,
+    }
     if out.as_json:
         out.emit(data)
         return
-    event_table = table(f"{kind} {ident}: {len(events)} events", ["v", "time", "type", "payload"],
-                        [[r["version"], when(e.timestamp), r["type"], short(r["payload"], 10**6)]
-                         for r, e in zip(rows, events, strict=True)])
+    event_table = table(
+        f"{kind} {ident}: {len(events)} events",
+        ["v", "time", "type", "payload"],
+        [
+            [r["version"], when(e.timestamp), r["type"], short(r["payload"], 10**6)]
+            for r, e in zip(rows, events, strict=True)
+        ],
+    )
     event_table.columns[3].overflow = "fold"  # the whole payload: it is what one came for
     for number, row in enumerate(event_table.rows, start=1):
         row.style = "dim" if number > version else None  # after the state shown below
     console.print(event_table)
     title = f"state at version {version}" + (" (head)" if version == head else f" of {head}")
-    console.print(table(title, ["attribute", "value"],
-                        [[k, json.dumps(v) if not isinstance(v, str) else v]
-                         for k, v in state.items()]))
+    console.print(
+        table(
+            title,
+            ["attribute", "value"],
+            [[k, json.dumps(v) if not isinstance(v, str) else v] for k, v in state.items()],
+        )
+    )
 
 
 # Events that bring an aggregate of a show into being, and how to tell it belongs to the show.
-JOINS = {topic_of(name) for name in ("SeatOpened", "OrderPlaced", "PaymentStarted")}
+JOINS = {get_topic(EVENT_TYPES[name]) for name in ("SeatOpened", "OrderPlaced", "PaymentStarted")}
 
 
 class ShowLog:
@@ -153,13 +185,17 @@ class ShowLog:
             event = cast(DomainEvent, self.app.mapper.to_domain_event(n))
             if not known and not self._joins(event):
                 continue
-            rows.append({
-                "notification_id": n.id, "time": event.timestamp.isoformat(),
-                "type": type(event).__name__, "aggregate": self.members[event.originator_id],
-                "aggregate_id": str(n.originator_id),
-                "aggregate_version": n.originator_version,
-                "payload": payload(event),
-            })
+            rows.append(
+                {
+                    "notification_id": n.id,
+                    "time": event.timestamp.isoformat(),
+                    "type": type(event).__name__,
+                    "aggregate": self.members[event.originator_id],
+                    "aggregate_id": str(n.originator_id),
+                    "aggregate_version": n.originator_version,
+                    "payload": payload(event),
+                }
+            )
         return len(page), rows
 
     def _joins(self, event: Any) -> bool:
@@ -205,10 +241,23 @@ def log(
                 rows += [r for r in page if r["notification_id"] >= start]
                 progress.advance(task, count)
         if not follow:
-            out.emit(rows, table(f"show {ident}: {len(rows)} events", [
-                "id", "time", "type", "aggregate", "payload"], [
-                [r["notification_id"], when(r["time"], date=False), r["type"], r["aggregate"],
-                 short(r["payload"], 60)] for r in rows]))
+            out.emit(
+                rows,
+                table(
+                    f"show {ident}: {len(rows)} events",
+                    ["id", "time", "type", "aggregate", "payload"],
+                    [
+                        [
+                            r["notification_id"],
+                            when(r["time"], date=False),
+                            r["type"],
+                            r["aggregate"],
+                            short(r["payload"], 60),
+                        ]
+                        for r in rows
+                    ],
+                ),
+            )
             return
         if not out.as_json:
             console.print(f"following show {ident} (Ctrl-C stops)", style="bold")
@@ -233,7 +282,9 @@ def print_lines(rows: list[dict[str, Any]], as_json: bool) -> None:
             console.print(
                 f"{r['notification_id']:>7}  {r['time'][11:23]}  {r['type']:<18} "
                 f"{r['aggregate']:<17} {short(r['payload'], 70)}",
-                markup=False, highlight=False, soft_wrap=True,
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
 
 

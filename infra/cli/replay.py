@@ -28,19 +28,20 @@ def replay(
         None,
         "--from",
         min=1,
-        help="Start a fresh shadow at this notification id, not 1. Only exact for views whose "
-        "items all began after it. An interrupted replay resumes by itself; no --from needed.",
+        help="Start a fresh shadow at this position of each index partition, not 1. Only exact "
+        "for views whose items all began after it. An interrupted replay resumes by itself; "
+        "no --from needed.",
     ),
 ) -> None:
-    """Rebuild views from the store's log into their spare tables, swap each in when caught up.
+    """Rebuild views from the ordered index into their spare tables, swap each in when caught up.
 
     Readers keep the old copy until the swap. Nothing is charged: only views are replayed.
     """
-    from infra.pipeline.log import LogReader
+    from infra.pipeline.follower import readers_of
     from infra.readmodels.catalog import Catalog
     from infra.readmodels.replay import Replayer, view_named
     from infra.settings import Settings
-    from infra.wiring import dynamodb, ticketing
+    from infra.wiring import dynamodb, source, ticketing
 
     if ctx.obj.aws:
         fail(
@@ -55,9 +56,8 @@ def replay(
         fail(Exit.USAGE, str(e.args[0]))
     settings = Settings.from_env()
     app = ticketing(settings)
-    replayer = Replayer(
-        dynamodb(), Catalog(dynamodb(), settings), LogReader(app.recorder, app.name)
-    )
+    readers = readers_of(dynamodb(), settings.index_table, app.name, settings.index_partitions)
+    replayer = Replayer(dynamodb(), Catalog(dynamodb(), settings), readers, source(app))
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

@@ -94,8 +94,8 @@ _ensured: set[tuple[int, str]] = set()
 _ensure_lock = threading.Lock()
 
 
-def ensure_table(client: Any, table: str) -> None:
-    """Create the event table (pk: S, sk: N, stream NEW_IMAGE) when it does not exist."""
+def ensure_table(client: Any, table: str, stream: bool = True) -> None:
+    """Create a table (pk: S, sk: N; the event table with stream NEW_IMAGE) if it is missing."""
     key = (id(client), table)
     with _ensure_lock:
         if key in _ensured:
@@ -112,7 +112,11 @@ def ensure_table(client: Any, table: str) -> None:
                     {"AttributeName": "sk", "KeyType": "RANGE"},
                 ],
                 BillingMode="PAY_PER_REQUEST",
-                StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+                **(
+                    {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}}
+                    if stream
+                    else {}
+                ),
             )
         except ClientError as e:
             if error_code(e) != "ResourceInUseException":

@@ -1,10 +1,11 @@
-"""One atomic ``insert_events`` call: a single TransactWriteItems, retried until it is decided.
+"""One atomic ``insert_events`` call, retried until it is decided.
 
-Per aggregate the transaction holds one item: a Put of a new tip (conditional on absence) for an
-aggregate's first events, else an UpdateItem appending to its tip (new versions must be above the
-head version); when the tip is full, a Put of an archive item plus a Put of a fresh tip
-conditional on the head not having moved. The log pages are Puts conditional on absence at
-the next notification ids, and the tracking position is an UpdateItem conditional on rising.
+Per aggregate one item: a Put of a new tip (conditional on absence) for an aggregate's first
+events, else an UpdateItem appending to its tip (new versions must be above the head version);
+when the tip is full, a Put of an archive item plus a Put of a fresh tip conditional on the head
+not having moved. A tracking position is an UpdateItem conditional on rising. Nothing else: no
+item that every save touches. One item is one conditional write; several are one
+TransactWriteItems.
 """
 
 from __future__ import annotations
@@ -27,17 +28,15 @@ from infra.dynamodb.client import (
 from infra.dynamodb.items import (
     ITEM_LIMIT,
     MAX_TRANSACTION_ITEMS,
-    PAGE_LIMIT,
     TIP_LIMIT,
     TIP_SK,
     N,
     Packed,
     S,
     aggregate_pk,
+    encode_id,
     event_size,
-    log_pk,
     pack,
-    pack_page,
     tracking_pk,
 )
 from infra.dynamodb.reads import read_aggregate
@@ -46,18 +45,17 @@ from infra.retry import Backoff, error_code
 if TYPE_CHECKING:
     from eventsourcing.persistence import Tracking
 
-    from infra.dynamodb.recorders import LogHead
-
 TRANSACTION_BYTES_LIMIT = 4 * 1024 * 1024
-HEAD_MOVES_LIMIT = 200  # log pages taken by other processes in a row before giving up
+REBUILDS_LIMIT = 200  # tips found full or present in a row before giving up
 TRANSIENT_REASONS = frozenset(
     {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
 )
+Batches = dict[UUID | str, list[StoredEvent]]
 
 
-def group_by_aggregate(events: Sequence[StoredEvent]) -> dict[UUID | str, list[StoredEvent]]:
+def group_by_aggregate(events: Sequence[StoredEvent]) -> Batches:
     """Each aggregate's new events, by version; a version repeated within the call is a conflict."""
-    batches: dict[UUID | str, list[StoredEvent]] = {}
+    batches: Batches = {}
     for event in events:
         batches.setdefault(event.originator_id, []).append(event)
     for originator_id, batch in batches.items():
@@ -68,21 +66,6 @@ def group_by_aggregate(events: Sequence[StoredEvent]) -> dict[UUID | str, list[S
     return batches
 
 
-def split_pages(events: Sequence[StoredEvent]) -> list[list[StoredEvent]]:
-    pages: list[list[StoredEvent]] = [[]]
-    size = 0
-    for event in events:
-        n = event_size(event)
-        if n > ITEM_LIMIT - 4096:
-            raise DataError(f"An event of {n} bytes cannot fit a 400 KB DynamoDB item")
-        if pages[-1] and size + n > PAGE_LIMIT:
-            pages.append([])
-            size = 0
-        pages[-1].append(event)
-        size += n
-    return pages
-
-
 @dataclass
 class Commit:
     client: Any
@@ -90,18 +73,16 @@ class Commit:
     app: str
     events: Sequence[StoredEvent]
     tracking: Tracking | None
-    head: LogHead | None  # None: no notification log (plain aggregate recorder)
     backoff: Backoff
     owner: str = ""  # application name that owns tracking positions
     full_tips: dict[UUID | str, dict[str, Any]] = field(default_factory=dict)
     existing: set[UUID | str] = field(default_factory=set)  # tips found present by a failed Put
     # Stamped on what we write, to recognise our own write after an unknown outcome.
     token: str = field(default_factory=lambda: uuid4().hex)
-    unknown_outcomes: list[int] = field(default_factory=list)
+    unknown_outcome: bool = False
 
     def __post_init__(self) -> None:
         self.batches = group_by_aggregate(self.events)
-        self.pages = split_pages(self.events) if self.head and self.events else []
         self._check_limits()
 
     def _check_limits(self) -> None:
@@ -112,57 +93,72 @@ class Commit:
                     f"{len(batch)} new events ({size} bytes) for aggregate {originator_id} "
                     "exceed a 400 KB DynamoDB item; save fewer events at once"
                 )
-        count = 2 * len(self.batches) + len(self.pages) + (1 if self.tracking else 0)
+        count = 2 * len(self.batches) + (1 if self.tracking else 0)
         if count > MAX_TRANSACTION_ITEMS:
             raise DataError(
                 f"A save of {len(self.batches)} aggregates needs up to {count} transaction items; "
                 f"DynamoDB allows {MAX_TRANSACTION_ITEMS}: save at most "
-                f"{(MAX_TRANSACTION_ITEMS - len(self.pages) - 1) // 2} aggregates at once"
+                f"{(MAX_TRANSACTION_ITEMS - 1) // 2} aggregates at once"
             )
-        total = 2 * sum(event_size(e) for e in self.events)
+        total = sum(event_size(e) for e in self.events)
         if total > TRANSACTION_BYTES_LIMIT:
             raise DataError(f"A save of {total} bytes exceeds DynamoDB's 4 MB transaction limit")
 
-    def run(self) -> list[int]:
-        """Write, retrying what is transient; returns the notification ids (empty without a log)."""
+    def run(self) -> Batches:
+        """Write, retrying what is transient; returns the batches written, by aggregate."""
         sleeps = self.backoff.sleeps()
-        head_moves = 0
+        rebuilds = 0
         while True:
-            first_id = self.head.next_id() if self.head else 0
-            items, roles = self._build(first_id, self.token)
+            items, roles = self._build()
             if not items:
-                return []
+                return self.batches
             try:
-                self.client.transact_write_items(TransactItems=items)
+                self._write(items)
             except ClientError as e:
                 code = error_code(e)
-                if code == "TransactionCanceledException":
+                if code in ("TransactionCanceledException", "ConditionalCheckFailedException"):
                     try:
                         decision = self._decide(e, roles)
-                    except _AlreadyApplied as applied:
-                        return self._committed(applied.first_id)
+                    except _AlreadyApplied:
+                        return self.batches
                     if decision == "rebuild":
-                        head_moves += 1
-                        if head_moves > HEAD_MOVES_LIMIT:
-                            raise OperationalError("Log head kept moving; gave up") from e
+                        rebuilds += 1
+                        if rebuilds > REBUILDS_LIMIT:
+                            raise OperationalError("Tips kept changing; gave up") from e
                         continue
                 elif code not in TRANSIENT_CODES:
                     raise
                 self._sleep(sleeps, e)
             except AMBIGUOUS_ERRORS as e:
                 # Maybe applied: a conflict on a later attempt is checked against what we wrote.
-                self.unknown_outcomes.append(first_id)
+                self.unknown_outcome = True
                 self._sleep(sleeps, e)
             except UNSENT_ERRORS as e:
                 self._sleep(sleeps, e)
             else:
-                return self._committed(first_id)
+                return self.batches
 
-    def _committed(self, first_id: int) -> list[int]:
-        if not self.head:
-            return []
-        self.head.advance(first_id + len(self.events))
-        return list(range(first_id, first_id + len(self.events)))
+    @property
+    def created(self) -> set[UUID | str]:
+        """The aggregates this commit brought into being (by a Put of their first tip)."""
+        return {
+            originator_id
+            for originator_id, batch in self.batches.items()
+            if batch[0].originator_version <= 1
+            and originator_id not in self.existing
+            and originator_id not in self.full_tips
+        }
+
+    def _write(self, items: list[dict[str, Any]]) -> None:
+        if len(items) > 1:
+            self.client.transact_write_items(TransactItems=items)
+            return
+        # One item: a plain conditional write, half the cost of a transaction.
+        ((kind, request),) = items[0].items()
+        if kind == "Put":
+            self.client.put_item(**request)
+        else:
+            self.client.update_item(**request)
 
     @staticmethod
     def _sleep(sleeps: Any, cause: Exception) -> None:
@@ -173,13 +169,10 @@ class Commit:
                 f"DynamoDB write still failing after retries: {cause}"
             ) from cause
 
-    def _build(
-        self, first_id: int, token: str
-    ) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
+    def _build(self) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
         items: list[dict[str, Any]] = []
         roles: list[tuple[str, Any]] = []
         for originator_id, batch in self.batches.items():
-            pk = aggregate_pk(self.app, originator_id)
             full = self.full_tips.get(originator_id)
             if (
                 full is None
@@ -187,50 +180,47 @@ class Commit:
                 and originator_id not in self.existing
             ):
                 # Most likely a new aggregate: a Put is cheaper than the list-appending update.
-                items.append(self._new_tip(pk, batch, token))
+                items.append(self._new_tip(originator_id, batch))
                 roles.append(("new", originator_id))
             elif full is None:
-                items.append(self._append_to_tip(pk, batch, token))
+                items.append(self._append_to_tip(originator_id, batch))
                 roles.append(("tip", originator_id))
             else:
-                items.extend(self._move_tip(pk, batch, full, token))
+                items.extend(self._move_tip(originator_id, batch, full))
                 roles.extend([("moved", originator_id), ("moved", originator_id)])
-        next_id = first_id
-        for page in self.pages:
-            items.append(self._page(next_id, page, token))
-            roles.append(("page", next_id))
-            next_id += len(page)
         if self.tracking is not None:
             items.append(self._track(self.tracking))
             roles.append(("tracking", self.tracking))
         return items, roles
 
-    def _tip_item(self, pk: str, batch: list[StoredEvent], token: str) -> dict[str, Any]:
+    def _tip_item(self, originator_id: UUID | str, batch: list[StoredEvent]) -> dict[str, Any]:
         return {
-            "pk": S(pk),
+            "pk": S(aggregate_pk(self.app, originator_id)),
             "sk": N(TIP_SK),
+            "kind": S("tip"),
+            "oid": S(encode_id(originator_id)),
             "v": N(batch[-1].originator_version),
             "sz": N(sum(event_size(e) for e in batch)),
-            "tok": S(token),
+            "tok": S(self.token),
             "bs": {"L": [pack(batch)]},
         }
 
-    def _new_tip(self, pk: str, batch: list[StoredEvent], token: str) -> dict[str, Any]:
+    def _new_tip(self, originator_id: UUID | str, batch: list[StoredEvent]) -> dict[str, Any]:
         return {
             "Put": {
                 "TableName": self.table,
-                "Item": self._tip_item(pk, batch, token),
+                "Item": self._tip_item(originator_id, batch),
                 "ConditionExpression": "attribute_not_exists(pk)",
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
 
-    def _append_to_tip(self, pk: str, batch: list[StoredEvent], token: str) -> dict[str, Any]:
+    def _append_to_tip(self, originator_id: UUID | str, batch: list[StoredEvent]) -> dict[str, Any]:
         size = sum(event_size(e) for e in batch)
         return {
             "Update": {
                 "TableName": self.table,
-                "Key": {"pk": S(pk), "sk": N(TIP_SK)},
+                "Key": {"pk": S(aggregate_pk(self.app, originator_id)), "sk": N(TIP_SK)},
                 "UpdateExpression": (
                     "SET v = :last, bs = list_append(if_not_exists(bs, :nil), :bs), "
                     "sz = if_not_exists(sz, :zero) + :size, tok = :tok"
@@ -247,17 +237,17 @@ class Commit:
                     ":zero": N(0),
                     ":size": N(size),
                     ":room": N(TIP_LIMIT - size),
-                    ":tok": S(token),
+                    ":tok": S(self.token),
                 },
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
 
     def _move_tip(
-        self, pk: str, batch: list[StoredEvent], full: dict[str, Any], token: str
+        self, originator_id: UUID | str, batch: list[StoredEvent], full: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        pk = aggregate_pk(self.app, originator_id)
         archive = {"pk": S(pk), "sk": N(Packed.from_item(full).versions[0]), "bs": full["bs"]}
-        tip = self._tip_item(pk, batch, token)
         return [
             {
                 "Put": {
@@ -269,7 +259,7 @@ class Commit:
             {
                 "Put": {
                     "TableName": self.table,
-                    "Item": tip,
+                    "Item": self._tip_item(originator_id, batch),
                     "ConditionExpression": "v = :old AND v < :first",
                     "ExpressionAttributeValues": {
                         ":old": full["v"],
@@ -278,24 +268,6 @@ class Commit:
                 }
             },
         ]
-
-    def _page(self, first_id: int, page: list[StoredEvent], token: str) -> dict[str, Any]:
-        item = {
-            "pk": S(log_pk(self.app)),
-            "sk": N(first_id),
-            "kind": S("log"),
-            "app": S(self.app),
-            "n": N(len(page)),
-            "ev": pack_page(page),
-            "tok": S(token),
-        }
-        return {
-            "Put": {
-                "TableName": self.table,
-                "Item": item,
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
 
     def _track(self, tracking: Tracking) -> dict[str, Any]:
         return {
@@ -309,8 +281,12 @@ class Commit:
         }
 
     def _decide(self, error: ClientError, roles: list[tuple[str, Any]]) -> str:
-        """'rebuild' (head moved or a tip is full), 'transient', or raise IntegrityError."""
-        reasons = error.response.get("CancellationReasons") or []
+        """'rebuild' (a tip is full or present), 'transient', or raise IntegrityError."""
+        reasons: list[dict[str, Any]]
+        if error_code(error) == "ConditionalCheckFailedException":  # the one-item write
+            reasons = [{"Code": "ConditionalCheckFailed", "Item": error.response.get("Item")}]
+        else:
+            reasons = list(error.response.get("CancellationReasons") or [])  # type: ignore[arg-type]
         failed = [
             (role, reason)
             for role, reason in zip(roles, reasons, strict=False)
@@ -323,24 +299,18 @@ class Commit:
             raise error
         rebuild = False
         for (kind, key), reason in failed:
-            if kind == "page":
-                assert self.head is not None
-                self.head.refresh()
-                rebuild = True
-            elif kind == "tracking":
+            if kind == "tracking":
                 self._conflict(f"Tracking position {key} is not above the stored one")
-            else:
-                old: dict[str, Any] | None = dict(reason.get("Item") or {}) or self._read_tip(key)
-                first = self.batches[key][0].originator_version
-                if old is not None and int(old["v"]["N"]) >= first:
-                    self._conflict(
-                        f"Version {first} of {key} conflicts: head is at {old['v']['N']}"
-                    )
-                if old is not None and kind == "new":
-                    self.existing.add(key)  # append to the tip that is there
-                elif old is not None:  # the tip is full: move it to an archive item
-                    self.full_tips[key] = old
-                rebuild = True
+                continue
+            old: dict[str, Any] | None = dict(reason.get("Item") or {}) or self._read_tip(key)
+            first = self.batches[key][0].originator_version
+            if old is not None and int(old["v"]["N"]) >= first:
+                self._conflict(f"Version {first} of {key} conflicts: head is at {old['v']['N']}")
+            if old is not None and kind == "new":
+                self.existing.add(key)  # append to the tip that is there
+            elif old is not None:  # the tip is full: move it to an archive item
+                self.full_tips[key] = old
+            rebuild = True
         return "rebuild" if rebuild else "transient"
 
     def _read_tip(self, originator_id: UUID | str) -> dict[str, Any] | None:
@@ -352,26 +322,15 @@ class Commit:
         return item
 
     def _conflict(self, message: str) -> None:
-        if self.unknown_outcomes and self._applied_earlier():
-            raise _AlreadyApplied(self.unknown_outcomes[-1])
+        if self.unknown_outcome and self._applied_earlier():
+            raise _AlreadyApplied()
         raise IntegrityError(message)
 
     def _applied_earlier(self) -> bool:
         """After an unknown outcome, check whether one of our own attempts was applied."""
         if not self.events:
             return self.tracking is not None and self._tracked() == self.tracking.notification_id
-        if self.head is not None and self.pages:
-            for first_id in self.unknown_outcomes:
-                item = self._get_item(
-                    TableName=self.table,
-                    Key={"pk": S(log_pk(self.app)), "sk": N(first_id)},
-                    ConsistentRead=True,
-                ).get("Item")
-                if item and item.get("tok", {}).get("S") == self.token:
-                    self.unknown_outcomes = [first_id]
-                    return True
-            return False
-        # No log: our attempt was applied if every aggregate holds exactly our events.
+        # Applied if every aggregate holds exactly our events.
         for originator_id, batch in self.batches.items():
             stored = read_aggregate(
                 self.client,
@@ -402,5 +361,4 @@ class Commit:
 
 
 class _AlreadyApplied(Exception):  # noqa: N818 - control flow, never escapes the recorder
-    def __init__(self, first_id: int) -> None:
-        self.first_id = first_id
+    pass

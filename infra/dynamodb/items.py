@@ -1,21 +1,32 @@
 """Item layout of the event table and its encoding (low-level DynamoDB JSON, no resource layer).
 
-Keys (``pk`` string, ``sk`` number), all namespaced by application name:
+Keys (``pk`` string, ``sk`` number), all namespaced by application name.
 
-- ``<app>#E#<id>``  sk = TIP_SK: the aggregate's *tip*: head version ``v`` and ``bs``, a list of
-                    packed batches (one per save); sk = first version: immutable archive items
-                    holding the ``bs`` of a tip that grew full.
-- ``<app>#L``       sk = first notification id: a page of the notification log (one or more per
-                    save): ``ev``, every event of that save with its originator, packed; ``n``.
+The event table (it has a stream):
+
+- ``<app>#E#<id>``  sk = TIP_SK: the aggregate's *tip* (``kind`` = "tip"): head version ``v``
+                    and ``bs``, a list of packed batches, one per save. Each write appends one
+                    batch, so the last batch of a tip's stream image is exactly what that write
+                    added. sk = first version: immutable archive items holding the ``bs`` of a
+                    tip that grew full.
+- ``<app>#T#<up>``  sk = 0: tracking position ``n`` of upstream log ``up``.
+- ``<app>#S#<id>``  sk = version: one snapshot.
+
+The index table (written after the commit, by `infra.dynamodb.index`):
+
+- ``<app>#X#<p>``   sk = first notification id: a page of index partition ``p``: ``ev``, events
+                    of many saves with their originators, packed; ``n``. Ids are dense per
+                    partition.
+- ``<app>#M#<id>``  sk = 0: the aggregate's *mark*: the last version indexed (``v``), at which
+                    id (``id``) and in which partition (``p``).
 
 Events are packed with msgpack into one binary attribute per batch: far cheaper to send, check
 and parse than one list element per field per event.
-- ``<app>#T#<up>``  sk = 0: tracking position ``n`` of upstream application ``up``.
-- ``<app>#S#<id>``  sk = version: one snapshot.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,8 +47,22 @@ def aggregate_pk(app: str, originator_id: UUID | str) -> str:
     return f"{app}#E#{originator_id}"
 
 
-def log_pk(app: str) -> str:
-    return f"{app}#L"
+def index_pk(app: str, partition: int) -> str:
+    return f"{app}#X#{partition}"
+
+
+def mark_pk(app: str, originator_id: UUID | str) -> str:
+    return f"{app}#M#{originator_id}"
+
+
+def app_of(pk: str) -> str:
+    """The application name a key belongs to (names may not contain '#')."""
+    return pk.split("#", 1)[0]
+
+
+def partition_of(originator_id: UUID | str, partitions: int) -> int:
+    """The index partition of an aggregate: stable across processes and releases."""
+    return zlib.crc32(str(originator_id).encode()) % partitions
 
 
 def tracking_pk(app: str, upstream: str) -> str:
@@ -86,6 +111,11 @@ def pack_page(events: Sequence[StoredEvent]) -> dict[str, bytes]:
 
 def unpack_page(item: dict[str, Any]) -> list[tuple[UUID | str, int, str, bytes]]:
     return [(decode_id(o), v, t, s) for o, v, t, s in _decoder.decode(item["ev"]["B"])]
+
+
+def unpack_batch(originator_id: UUID | str, blob: bytes) -> list[StoredEvent]:
+    """One packed batch of an aggregate (as `pack` wrote it)."""
+    return [StoredEvent(originator_id, v, t, s) for v, t, s in _decoder.decode(blob)]
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,17 @@
-"""The `eventsourcing` recorders on one DynamoDB table (layout in `infra.dynamodb.items`)."""
+"""The `eventsourcing` recorders on DynamoDB (layout in `infra.dynamodb.items`).
+
+The write path (`insert_events`) touches only the aggregates of a save. The notification log the
+library reads (`select_notifications`, `max_notification_id`, `subscribe`) is the ordered index,
+partition 0. It is built either inline, by each writer before `insert_events` returns (the
+library's contract: ids returned, selectable at once), or from the table's stream by the
+indexer (`infra.dynamodb.index`), after the commit, so that no save waits for any other.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +22,7 @@ from eventsourcing.persistence import (
     ListenNotifySubscription,
     Notification,
     ProcessRecorder,
+    ProgrammingError,
     StoredEvent,
     Subscription,
     Tracking,
@@ -22,30 +31,34 @@ from eventsourcing.persistence import (
 
 from infra.dynamodb.client import call_with_retry
 from infra.dynamodb.commit import Commit
-from infra.dynamodb.items import (
-    TIP_SK,
-    N,
-    S,
-    log_pk,
-    snapshot_pk,
-    tracking_pk,
-    unpack_page,
-)
+from infra.dynamodb.index import Committed, GapNotFilled, Indexer
+from infra.dynamodb.index_reader import IndexReader
+from infra.dynamodb.items import TIP_SK, N, S, snapshot_pk, tracking_pk
 from infra.dynamodb.reads import query_items, read_aggregate
 from infra.retry import Backoff
 
-_heads: dict[tuple[int, str, str], LogHead] = {}
-_heads_guard = threading.Lock()
+GAP_WAIT_SECONDS = 5.0  # an inline writer waits this long for another writer's earlier versions
+
+_inline: dict[tuple[int, str, str], tuple[threading.Lock, Indexer]] = {}
+_inline_guard = threading.Lock()
 
 
-def shared_head(recorder: DynamoDBApplicationRecorder) -> LogHead:
-    """One head per log per process: its writers queue on one lock and share the cached next id,
-    instead of racing each other for the same id."""
-    key = (id(recorder.client), recorder.table, recorder.app)
-    with _heads_guard:
-        if key not in _heads:
-            _heads[key] = LogHead(recorder)
-        return _heads[key]
+def _shared_indexer(recorder: DynamoDBApplicationRecorder) -> tuple[threading.Lock, Indexer]:
+    """One inline indexer per index per process: its writers take turns instead of racing
+    each other for the same next id (writers in other processes still race, and retry)."""
+    key = (id(recorder.client), recorder.index_table, recorder.app)
+    with _inline_guard:
+        if key not in _inline:
+            indexer = Indexer(
+                recorder.client,
+                recorder.table,
+                recorder.index_table,
+                recorder.app,
+                fill_gaps=False,
+                backoff=recorder.backoff,
+            )
+            _inline[key] = (threading.Lock(), indexer)
+        return _inline[key]
 
 
 class DynamoDBRecorder:
@@ -57,28 +70,25 @@ class DynamoDBRecorder:
 
 
 class DynamoDBAggregateRecorder(DynamoDBRecorder, AggregateRecorder):
-    """Events per aggregate; no notification log."""
+    """Events per aggregate, and nothing else."""
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         if stored_events:
-            self._commit(stored_events, None, None)
+            self._commit(stored_events, None).run()
         return None
 
-    def _commit(
-        self, events: Sequence[StoredEvent], tracking: Tracking | None, head: LogHead | None
-    ) -> list[int]:
+    def _commit(self, events: Sequence[StoredEvent], tracking: Tracking | None) -> Commit:
         return Commit(
             client=self.client,
             table=self.table,
             app=self.app,
             events=events,
             tracking=tracking,
-            head=head,
             backoff=self.backoff,
             owner=self.app,
-        ).run()
+        )
 
     def select_events(
         self,
@@ -171,29 +181,8 @@ class DynamoDBSnapshotRecorder(DynamoDBRecorder, AggregateRecorder):
         return found[:limit] if limit else found
 
 
-class LogHead:
-    """The next notification id of one log: cached, and corrected when a write finds it taken."""
-
-    def __init__(self, recorder: DynamoDBApplicationRecorder) -> None:
-        self._recorder = recorder
-        self._next: int | None = None
-        self.lock = threading.Lock()
-
-    def next_id(self) -> int:
-        if self._next is None:
-            self.refresh()
-        assert self._next is not None
-        return self._next
-
-    def refresh(self) -> None:
-        self._next = (self._recorder.max_notification_id() or 0) + 1
-
-    def advance(self, next_id: int) -> None:
-        self._next = next_id
-
-
 class DynamoDBApplicationRecorder(DynamoDBAggregateRecorder, ApplicationRecorder):
-    """Adds the application's notification log: dense ids, in commit order."""
+    """Adds the notification log: the ordered index (inline, or built from the stream)."""
 
     def __init__(
         self,
@@ -201,10 +190,19 @@ class DynamoDBApplicationRecorder(DynamoDBAggregateRecorder, ApplicationRecorder
         table: str,
         app: str,
         backoff: Backoff | None = None,
+        *,
+        index_table: str | None = None,
+        inline_index: bool = True,
+        partitions: int = 1,
         poll_interval: float = 0.2,
     ) -> None:
         super().__init__(client, table, app, backoff)
-        self.head = shared_head(self)
+        if inline_index and partitions != 1:
+            raise ProgrammingError("An inline index has one partition")
+        self.index_table = index_table or f"{table}-index"
+        self.inline_index = inline_index
+        self.partitions = partitions
+        self.log = IndexReader(client, self.index_table, app, 0, self.backoff)
         self.poll_interval = poll_interval
         self.listeners: set[threading.Event] = set()
 
@@ -213,44 +211,50 @@ class DynamoDBApplicationRecorder(DynamoDBAggregateRecorder, ApplicationRecorder
     ) -> Sequence[int] | None:
         tracking: Tracking | None = kwargs.get("tracking")
         if not stored_events and tracking is None:
-            return []
-        with self.head.lock:
-            ids = self._commit(stored_events, tracking, self.head)
+            return [] if self.inline_index else None
+        if not self.inline_index:
+            self._commit(stored_events, tracking).run()
+            return None
+        lock, indexer = _shared_indexer(self)
+        with lock:
+            commit = self._commit(stored_events, tracking)
+            batches = commit.run()
+            committed = [Committed(o, es, o in commit.created) for o, es in batches.items()]
+            positions = self._index_inline(indexer, committed)
         for listener in list(self.listeners):
             listener.set()
-        return ids
+        return self._ids(stored_events, positions)
 
-    def _pages(self, lo: int) -> Iterator[dict[str, Any]]:
-        """Log pages holding ids from `lo` on, oldest first."""
-        pk = {":pk": S(log_pk(self.app))}
-        following = query_items(
-            self.client,
-            self.backoff,
-            TableName=self.table,
-            KeyConditionExpression="pk = :pk AND sk >= :lo",
-            ExpressionAttributeValues={**pk, ":lo": N(lo)},
-            Limit=50,
-        )
-        first = next(following, None)
-        if lo > 1 and (first is None or int(first["sk"]["N"]) != lo):
-            yield from self._last_page_before(lo)  # `lo` may sit inside an earlier page
-        if first is not None:
-            yield first
-            yield from following
+    def _index_inline(
+        self, indexer: Indexer, committed: list[Committed]
+    ) -> dict[tuple[UUID | str, int], int]:
+        # Another process may have committed earlier versions of one of our aggregates and not
+        # indexed them yet: wait for it a while, then index them ourselves from the store.
+        deadline = time.monotonic() + GAP_WAIT_SECONDS
+        while True:
+            indexer.fill_gaps = time.monotonic() > deadline
+            try:
+                found = indexer.index(committed)
+                return {key: nid for key, (_, nid) in found.items()}
+            except GapNotFilled:
+                time.sleep(0.01)
 
-    def _last_page_before(self, lo: int) -> list[dict[str, Any]]:
-        page = call_with_retry(
-            self.client.query,
-            self.backoff,
-            TableName=self.table,
-            ConsistentRead=True,
-            KeyConditionExpression="pk = :pk AND sk < :lo",
-            ExpressionAttributeValues={":pk": S(log_pk(self.app)), ":lo": N(lo)},
-            ScanIndexForward=False,
-            Limit=1,
-        )
-        items: list[dict[str, Any]] = page.get("Items", [])
-        return items
+    def _ids(
+        self, events: Sequence[StoredEvent], positions: dict[tuple[UUID | str, int], int]
+    ) -> list[int]:
+        keys = [(e.originator_id, e.originator_version) for e in events]
+        missing = {key for key in keys if key not in positions}
+        if missing:  # indexed by a writer in another process that filled a gap with them
+            head = self.log.max_notification_id() or 0
+            positions = {**positions, **self.log.locate(missing, head)}
+        return [positions[key] for key in keys]
+
+    def _single_partition(self) -> IndexReader:
+        if self.partitions != 1:
+            raise ProgrammingError(
+                f"The index has {self.partitions} partitions: read each with an IndexReader"
+            )
+        return self.log
 
     def select_notifications(
         self,
@@ -261,43 +265,17 @@ class DynamoDBApplicationRecorder(DynamoDBAggregateRecorder, ApplicationRecorder
         *,
         inclusive_of_start: bool = True,
     ) -> list[Notification]:
-        lo = 1 if start is None else (start if inclusive_of_start else start + 1)
-        lo = max(lo, 1)
-        wanted = set(topics)
-        found: list[Notification] = []
-        for item in self._pages(lo):
-            first_id = int(item["sk"]["N"])
-            for i, (originator_id, version, topic, state) in enumerate(unpack_page(item)):
-                nid = first_id + i
-                if nid < lo or (wanted and topic not in wanted):
-                    continue
-                if stop is not None and nid > stop:
-                    return found
-                found.append(Notification(originator_id, version, topic, state, id=nid))
-                if len(found) >= limit:
-                    return found
-        return found
+        return self._single_partition().select_notifications(
+            start, limit, stop, topics, inclusive_of_start=inclusive_of_start
+        )
 
     def max_notification_id(self) -> int | None:
-        page = call_with_retry(
-            self.client.query,
-            self.backoff,
-            TableName=self.table,
-            ConsistentRead=True,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": S(log_pk(self.app))},
-            ScanIndexForward=False,
-            Limit=1,
-            ProjectionExpression="sk, n",
-        )
-        items = page.get("Items", [])
-        if not items:
-            return None
-        return int(items[0]["sk"]["N"]) + int(items[0]["n"]["N"]) - 1
+        return self._single_partition().max_notification_id()
 
     def subscribe(
         self, gt: int | None = None, topics: Sequence[str] = ()
     ) -> Subscription[ApplicationRecorder]:
+        self._single_partition()
         return DynamoDBSubscription(self, gt=gt, topics=topics)
 
 
@@ -327,7 +305,7 @@ class DynamoDBSubscription(ListenNotifySubscription[DynamoDBApplicationRecorder]
 
 
 class DynamoDBTrackingRecorder(DynamoDBRecorder, TrackingRecorder):
-    """Tracking positions per upstream application, owned by this recorder's application."""
+    """Tracking positions per upstream log, owned by this recorder's application."""
 
     def insert_tracking(self, tracking: Tracking) -> None:
         try:
@@ -357,7 +335,7 @@ class DynamoDBTrackingRecorder(DynamoDBRecorder, TrackingRecorder):
 class DynamoDBProcessRecorder(
     DynamoDBTrackingRecorder, DynamoDBApplicationRecorder, ProcessRecorder
 ):
-    """Events, notification log and tracking position in one transaction."""
+    """Events and the tracking position in one transaction (and the index, as configured)."""
 
 
 __all__ = [

@@ -1,10 +1,12 @@
-"""What every queue handler shares: parse the bus event, park poison input, report failures.
+"""What every queue handler shares: parse the bus events, park poison input, report failures.
 
-A message that can never be processed (not JSON, not our source, unknown detail-type, a detail
-that breaks its schema, an event the log does not hold) is parked in the dead-letter queue with
-the reason and counts as handled, so it neither blocks nor is lost. Any other error fails just
-that message (a partial batch response); SQS redelivers it, and after `maxReceiveCount`
-receives its redrive policy moves it to the same dead-letter queue.
+A handler gets a whole batch at once, so it can work per aggregate (one read of the store for
+several events of one aggregate) and in parallel across aggregates. A message that can never
+be processed (not JSON, not our source, unknown detail-type, a detail that breaks its schema,
+an event the store does not hold) is parked in the dead-letter queue with the reason and counts
+as handled, so it neither blocks nor is lost. Any other error fails just that message (a
+partial batch response); SQS redelivers it, and after `maxReceiveCount` receives its redrive
+policy moves it to the same dead-letter queue.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from domain.contract import SOURCE, EventDetail, UnknownDetailType, parse_detail
 from infra.pipeline.dead_letters import DeadLetters, PoisonInput
 from infra.settings import Settings
 
-Handle = Callable[[EventDetail], int]
+Outcome = Exception | None  # None: done
+Handle = Callable[[list[EventDetail]], list[Outcome]]  # one outcome per detail, in order
 
 
 def parse_message(body: str) -> EventDetail:
@@ -51,14 +54,27 @@ class QueueConsumer:
         self.dead_letters = dead_letters
         self.metrics = metrics
 
-    def record(self, record: SQSRecord) -> None:
-        try:
-            applied = self.handle(parse_message(record.body))
-        except PoisonInput as e:
-            self.dead_letters.park(record.body, str(e))
-            self.metrics.add_metric("PoisonMessages", MetricUnit.Count, 1)
-            return
-        self.metrics.add_metric("EventsApplied", MetricUnit.Count, applied)
+    def outcomes(self, records: list[dict[str, Any]]) -> dict[str, Outcome]:
+        """Each message's outcome, by message id; poison is parked (and so done)."""
+        outcome: dict[str, Outcome] = {}
+        details: list[tuple[str, EventDetail]] = []
+        for record in records:
+            try:
+                details.append((record["messageId"], parse_message(record["body"])))
+            except PoisonInput as e:
+                outcome[record["messageId"]] = e
+        if details:
+            results = self.handle([d for _, d in details])
+            outcome.update((mid, result) for (mid, _), result in zip(details, results, strict=True))
+        bodies = {r["messageId"]: r["body"] for r in records}
+        for mid, result in outcome.items():
+            if isinstance(result, PoisonInput):
+                self.dead_letters.park(bodies[mid], str(result))
+                self.metrics.add_metric("PoisonMessages", MetricUnit.Count, 1)
+                outcome[mid] = None
+        done = sum(1 for result in outcome.values() if result is None)
+        self.metrics.add_metric("MessagesHandled", MetricUnit.Count, done)
+        return outcome
 
 
 def queue_handler(
@@ -83,9 +99,17 @@ def queue_handler(
     @metrics.log_metrics
     @logger.inject_lambda_context
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        outcome = consumer().outcomes(event.get("Records") or [])
+
+        def record_handler(record: SQSRecord) -> None:
+            failure = outcome.get(record.message_id)
+            if failure is not None:
+                logger.warning("message failed, to be retried: %r", failure)
+                raise failure
+
         return dict(
             process_partial_response(
-                event=event, record_handler=consumer().record, processor=processor, context=context
+                event=event, record_handler=record_handler, processor=processor, context=context
             )
         )
 

@@ -1,41 +1,30 @@
-"""Stream -> bus: each log page in a DynamoDB stream batch becomes PutEvents entries.
+"""Stream -> bus: each aggregate's new events in a DynamoDB stream batch become PutEvents entries.
 
-Only log pages carry events (one page per save, ids ``sk .. sk+n-1``). Entries of a batch are
-published together, failed entries alone retried (`infra.publisher`). Records whose entries
-still fail are reported, so the event source mapping retries from the first of them: nothing
-is dropped, nothing before it is skipped, and what follows may be published again (consumers
-ignore duplicates). A record that can never be decoded, or whose entries EventBridge refuses
-for good (too large, malformed), is parked with the reason instead of blocking the shard.
+Only tips carry new events (one stream record per save of an aggregate, in version order per
+aggregate; see `infra.dynamodb.stream`). Entries of a batch are published together, each
+aggregate's in version order, failed entries alone retried (`infra.publisher`). Records whose
+entries still fail are reported, so the event source mapping retries from the first of them:
+nothing is dropped, nothing before it is skipped, and what follows may be published again
+(consumers ignore duplicates). A record that can never be decoded, or whose entries EventBridge
+refuses for good (too large, malformed), is parked with the reason instead of blocking the shard.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Mapper, Notification
+from eventsourcing.persistence import Mapper
 
 from domain.contract import SOURCE, entry_detail
-from infra.dynamodb.items import unpack_page
+from infra.dynamodb.stream import committed
 from infra.pipeline.dead_letters import DeadLetters
-from infra.pipeline.log import default_mapper, detail_of
+from infra.pipeline.source import default_mapper, detail_of
 from infra.publisher import PERMANENT_CODES, PublishError, publish
 from infra.retry import Backoff
-
-
-def page_notifications(record: dict[str, Any]) -> tuple[str, list[Notification]]:
-    """The application name and the notifications of one stream record of a log page."""
-    image = record["dynamodb"]["NewImage"]
-    app, first = image["app"]["S"], int(image["sk"]["N"])
-    rows = unpack_page({"ev": {"B": base64.b64decode(image["ev"]["B"], validate=True)}})
-    return app, [
-        Notification(originator_id, version, topic, state, id=first + i)
-        for i, (originator_id, version, topic, state) in enumerate(rows)
-    ]
 
 
 @dataclass
@@ -52,8 +41,11 @@ class Forwarder:
         self._mapper = self.mapper or default_mapper()  # once, not per record
 
     def entries(self, record: dict[str, Any]) -> list[dict[str, Any]]:
-        app, notifications = page_notifications(record)
-        details = [detail_of(self._mapper, app, n) for n in notifications]
+        found = committed(record)
+        if found is None:  # not a tip: no events to publish
+            return []
+        app, batch = found
+        details = [detail_of(self._mapper, app, e) for e in batch.events]
         return [
             {
                 "Source": SOURCE,

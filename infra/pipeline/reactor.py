@@ -1,90 +1,85 @@
-"""Runs a reaction projection (payment, reallocation) in log order, exactly once in effect.
+"""Runs a reaction projection (payment, reallocation): events in, domain commands out.
 
-Its position per upstream log is a tracking record in the event store. Commands run in log
-order from the position on (caught up from the store after a gap); the position then moves
-to the last notification whose commands all succeeded. Commands re-check state and payments
-are keyed, so a crash between a command and the position only repeats a no-op.
+Per delivered event, the store's event at that aggregate version is read (strongly consistent)
+and checked against what was delivered; its commands come from the stored event, never the bus
+payload. Commands re-read state and do nothing when it does not call for them, and a payment's
+id is the gateway's idempotency key, so a duplicate, late or reordered event is harmless: no
+position is needed. Events of one aggregate run in version order; different aggregates run in
+parallel, so one order's gateway call never waits for another's.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-from eventsourcing.persistence import IntegrityError, Tracking
+from uuid import UUID
 
 from domain.contract import EventDetail
+from infra.pipeline.consumer import Outcome
 from infra.pipeline.dead_letters import PoisonInput
-from infra.pipeline.log import LogReader, next_batch
+from infra.pipeline.source import StoreSource
 from projections.reactions import Reaction
 
 if TYPE_CHECKING:
     from domain.application import Ticketing
-    from infra.dynamodb.recorders import DynamoDBTrackingRecorder
 
 log = logging.getLogger(__name__)
+POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="reactor")
 
 
 @dataclass
 class Reactor:
     reaction: Reaction
     app: Ticketing
-    tracking: DynamoDBTrackingRecorder  # owned by the reaction's name
-    log: LogReader
+    source: StoreSource
     accept_test_events: bool = False
-    chunk: int = 20
-    _position: int | None = None
 
-    def handle(self, detail: EventDetail) -> int:
-        """Run the commands due up to `detail`; returns how many notifications were acted on."""
-        if detail.detail_type not in self.reaction.detail_types:
-            return 0
-        if detail.test:  # not in the log: acted on (if allowed) but never tracked
-            if self.accept_test_events and detail.payload is None:
-                raise PoisonInput("a test event needs its payload")
-            if self.accept_test_events:
-                self._run(detail)
-                return 1
-            log.info("ignoring test event %s", detail.event_id)
-            return 0
-        if detail.application != self.log.application:
-            raise PoisonInput(f"{self.reaction.name} follows {self.log.application!r}")
-        done = 0
-        while True:
-            position = self.position()
-            if detail.notification_id <= position:
-                return done
-            batch = next_batch(self.log, detail, position, self.reaction.detail_types, self.chunk)
-            reached = position
+    def apply(self, details: list[EventDetail]) -> list[Outcome]:
+        """Run the commands of each detail; one outcome per detail."""
+        outcome: list[Outcome] = [None] * len(details)
+        groups: dict[UUID, list[int]] = {}
+        for i, detail in enumerate(details):
+            if detail.detail_type in self.reaction.detail_types:
+                groups.setdefault(detail.aggregate_id, []).append(i)
+        work = {
+            aggregate_id: POOL.submit(self._run_in_order, [details[i] for i in indexes])
+            for aggregate_id, indexes in groups.items()
+        }
+        for aggregate_id, future in work.items():
+            for i, result in zip(groups[aggregate_id], future.result(), strict=True):
+                outcome[i] = result
+        return outcome
+
+    def _run_in_order(self, delivered: list[EventDetail]) -> list[Outcome]:
+        results: list[Outcome] = [None] * len(delivered)
+        failed: Exception | None = None
+        for i in sorted(range(len(delivered)), key=lambda i: delivered[i].aggregate_version):
+            if failed is not None:  # keep this aggregate's order: the rest is retried later
+                results[i] = failed
+                continue
             try:
-                for item in batch:
-                    self._run(item)
-                    reached = item.notification_id
-                    done += 1
-            finally:
-                if reached > position:
-                    self._advance(reached)
+                self.run(delivered[i])
+            except PoisonInput as e:
+                results[i] = e
+            except Exception as e:
+                results[i] = failed = e
+        return results
 
-    def catch_up(self) -> int:
-        """Run what the log holds after the position (after downtime); returns notifications."""
-        done = 0
-        while batch := self.log.after(self.position(), self.reaction.detail_types, self.chunk):
-            done += self.handle(batch[-1])
-        return done
-
-    def _run(self, detail: EventDetail) -> None:
-        for command in self.reaction.commands(detail):
+    def run(self, detail: EventDetail) -> None:
+        """The commands of one event: the stored event, or a test event if those are allowed."""
+        if detail.test:  # not in the store: acted on only if allowed
+            if not self.accept_test_events:
+                log.info("ignoring test event %s", detail.event_id)
+                return
+            if detail.payload is None:
+                raise PoisonInput("a test event needs its payload")
+            event = detail
+        else:
+            stored = self.source.at(detail.aggregate_id, detail.aggregate_version)
+            self.source.check(detail, stored)
+            assert stored is not None
+            event = stored
+        for command in self.reaction.commands(event):
             self.app.execute(command)
-
-    def position(self) -> int:
-        if self._position is None:
-            self._position = self.tracking.max_tracking_id(self.log.application) or 0
-        return self._position
-
-    def _advance(self, reached: int) -> None:
-        try:
-            self.tracking.insert_tracking(Tracking(self.log.application, reached))
-            self._position = reached
-        except IntegrityError:  # another worker is further: its position stands
-            self._position = None

@@ -1,8 +1,9 @@
 """Which physical table serves each view: lets a replay build a shadow copy and swap it in.
 
 One item in the event table (``pk`` = CATALOG, ``sk`` = 0) maps a view to its live table and,
-while a replay runs, to the shadow being built. Absent, the tables of `Settings` are live.
-Readers and the read-model consumer look it up every few seconds.
+while a replay runs, to the shadow being built, and once the shadow's bulk load is done, to the
+shadow the consumers must keep up as well ("followed"). Absent, the tables of `Settings` are
+live. Readers and the read-model consumer look it up every few seconds.
 """
 
 from __future__ import annotations
@@ -34,13 +35,30 @@ class Catalog:
         ).get("Item", {})
         return {k: v["S"] for k, v in item.items() if k not in ("pk", "sk")}
 
-    def live(self, fresh: bool = False) -> Settings:
-        """The settings with each view's live table, from a copy at most a few seconds old."""
+    def _entries(self, fresh: bool) -> dict[str, str]:
         with self._lock:
             at, entries = self._cached
             if fresh or time.monotonic() - at > REFRESH_SECONDS:
                 entries = self._item()
                 self._cached = (time.monotonic(), entries)
+        return entries
+
+    def following(self, fresh: bool = False) -> dict[str, str]:
+        """Shadow tables the consumers keep up besides the live ones: view -> table."""
+        entries = self._entries(fresh)
+        return {
+            view: entries[f"follow#{view}"] for view in VIEW_ROLES if f"follow#{view}" in entries
+        }
+
+    def followed(self, view: str) -> bool:
+        return view in self.following(fresh=True)
+
+    def follow(self, view: str, table: str) -> None:
+        self._set(f"follow#{view}", table)
+
+    def live(self, fresh: bool = False) -> Settings:
+        """The settings with each view's live table, from a copy at most a few seconds old."""
+        entries = self._entries(fresh)
         live: dict[str, Any] = {
             role: entries[f"live#{view}"]
             for view, role in VIEW_ROLES.items()
@@ -51,23 +69,17 @@ class Catalog:
     def shadow(self, view: str) -> str | None:
         return self._item().get(f"shadow#{view}")
 
-    def set_shadow(self, view: str, table: str | None) -> None:
-        key = {"pk": {"S": CATALOG}, "sk": {"N": "0"}}
-        if table is None:
-            self.client.update_item(
-                TableName=self.settings.event_table,
-                Key=key,
-                UpdateExpression="REMOVE #s",
-                ExpressionAttributeNames={"#s": f"shadow#{view}"},
-            )
-        else:
-            self.client.update_item(
-                TableName=self.settings.event_table,
-                Key=key,
-                UpdateExpression="SET #s = :t",
-                ExpressionAttributeNames={"#s": f"shadow#{view}"},
-                ExpressionAttributeValues={":t": {"S": table}},
-            )
+    def set_shadow(self, view: str, table: str) -> None:
+        self._set(f"shadow#{view}", table)
+
+    def _set(self, name: str, table: str) -> None:
+        self.client.update_item(
+            TableName=self.settings.event_table,
+            Key={"pk": {"S": CATALOG}, "sk": {"N": "0"}},
+            UpdateExpression="SET #s = :t",
+            ExpressionAttributeNames={"#s": name},
+            ExpressionAttributeValues={":t": {"S": table}},
+        )
 
     def swap(self, view: str, old: str, new: str) -> None:
         """Make `new` the live table of `view`, if `old` still is (else ConditionalCheckFailed)."""
@@ -76,9 +88,13 @@ class Catalog:
         self.client.update_item(
             TableName=self.settings.event_table,
             Key={"pk": {"S": CATALOG}, "sk": {"N": "0"}},
-            UpdateExpression="SET #l = :new REMOVE #s",
+            UpdateExpression="SET #l = :new REMOVE #s, #f",
             ConditionExpression=condition,
-            ExpressionAttributeNames={"#l": f"live#{view}", "#s": f"shadow#{view}"},
+            ExpressionAttributeNames={
+                "#l": f"live#{view}",
+                "#s": f"shadow#{view}",
+                "#f": f"follow#{view}",
+            },
             ExpressionAttributeValues={":old": {"S": old}, ":new": {"S": new}},
         )
         with self._lock:

@@ -1,29 +1,49 @@
-"""Rebuild views from the event store into shadow tables, then swap them in.
+"""Rebuild views from the ordered index into shadow tables, then swap them in.
 
 Each view has two tables (`infra.tables.TWINS`): the live one, and the one a replay empties and
-fills. The store's log is the source (not the 24-hour stream). Each shadow table keeps its own log
-position like a live view, so an interrupted replay resumes where it stopped. When a shadow has
-caught up with the log, the catalog makes it live in one conditional write; readers never see a
-half-built view. Only views are replayed: the reactions' effects (orders settled, cards charged)
-are already events in the store, so a replay runs no command and never charges a card.
+fills. The index is the source (not the 24-hour stream). A rebuild runs in three steps:
+
+1. **Bulk.** Pages of the index are read in order, folded into items in memory and written with
+   ``BatchWriteItem``: no read-modify-write per event. Nobody else writes the shadow yet, so
+   unconditional writes are safe. The shadow keeps its position per index partition, written
+   after the items it covers, so an interrupted replay resumes where it stopped.
+2. **Follow.** The catalog marks the shadow as followed: the live consumers then apply every
+   event to it as well as to the live table (exactly, per aggregate). The replay waits until
+   they have all seen that, then catches up from the index with the same exact projector.
+3. **Swap.** The catalog makes the shadow live in one conditional write, and the replay catches
+   up once more for events consumed while consumers were switching.
+
+Only views are replayed: the reactions' effects (orders settled, cards charged) are already
+events in the store, so a replay runs no command and never charges a card.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
+from eventsourcing.persistence import Mapper
+
+from domain.contract import EventDetail
+from infra.dynamodb.client import call_with_retry
+from infra.dynamodb.index_reader import IndexReader
 from infra.dynamodb.reads import paged_items
-from infra.pipeline.log import LogReader
+from infra.pipeline.source import StoreSource, detail_of
 from infra.readmodels.catalog import REFRESH_SECONDS, VIEW_ROLES, Catalog
-from infra.readmodels.projector import TRACKING, Projector
+from infra.readmodels.codec import from_ddb, to_ddb
+from infra.readmodels.projector import Projector, fold
+from infra.retry import Backoff
 from infra.tables import TWINS
-from projections.base import View
+from projections.base import Item, View
 from projections.views import VIEWS
 
-Progress = Callable[[str, int, int], None]  # view, position reached, log head
+Progress = Callable[[str, int, int], None]  # view, events replayed, events in the index
+POSITION = "position#"  # the shadow's position in one index partition
+WRITERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="replay-write")
 
 
 @dataclass
@@ -46,9 +66,15 @@ def view_named(name: str) -> View:
 class Replayer:
     client: Any
     catalog: Catalog
-    log: LogReader
-    chunk: int = 90  # events per transaction: each changes at most one item, plus the position
+    readers: list[IndexReader]  # one per index partition
+    source: StoreSource
+    page: int = 2000  # events read, folded and written per step
     settle_seconds: float = 2 * REFRESH_SECONDS + 1
+    backoff: Backoff = field(default_factory=Backoff)
+
+    @property
+    def mapper(self) -> Mapper[UUID]:
+        return self.source.mapper
 
     def shadow_for(self, view: View) -> str:
         """The table to rebuild `view` into: the twin that is not live, emptied first, or the
@@ -65,6 +91,143 @@ class Replayer:
         self.catalog.set_shadow(view.name, shadow)
         return shadow
 
+    def start_at(self, table: str, position: int) -> None:
+        """Begin a fresh shadow after `position` in every index partition."""
+        for reader in self.readers:
+            self._set_position(table, reader.partition, position, fresh=True)
+
+    def replay(self, view: View, progress: Progress | None = None) -> ReplayResult:
+        started, shadow = time.monotonic(), self.shadow_for(view)
+        exact = Projector(self.client, shadow, view, self.source)
+        applied, waited = 0, 0.0
+        if not self.catalog.followed(view.name):
+            applied += self._bulk(view, shadow, progress)
+            self.catalog.follow(view.name, shadow)
+            waited += self._settle()
+        applied += self._catch_up(view, shadow, exact)
+        old = getattr(self.catalog.live(fresh=True), VIEW_ROLES[view.name])
+        if old != shadow:
+            self.catalog.swap(view.name, old, shadow)
+            waited += self._settle()
+            applied += self._catch_up(view, shadow, exact)
+        for reader in self.readers:  # the live table needs no positions
+            self.client.delete_item(
+                TableName=shadow, Key={"pk": {"S": self._position_key(reader.partition)}}
+            )
+        if progress:
+            total = sum(r.max_notification_id() or 0 for r in self.readers)
+            progress(view.name, total, total)
+        busy = time.monotonic() - started - waited  # the wait for consumers is not replay work
+        return ReplayResult(view.name, old, shadow, applied, busy)
+
+    def _settle(self) -> float:
+        # Consumers re-read the catalog every REFRESH_SECONDS; what they applied to the old
+        # table meanwhile is in the index, and caught up by the next pass.
+        time.sleep(self.settle_seconds)
+        return self.settle_seconds
+
+    def _bulk(self, view: View, shadow: str, progress: Progress | None) -> int:
+        applied = 0
+        total = sum(r.max_notification_id() or 0 for r in self.readers)
+        done = sum(self._position(shadow, r.partition) for r in self.readers)
+        for reader in self.readers:
+            position = self._position(shadow, reader.partition)
+            items: dict[str, Item] = {}
+            complete = position == 0  # every item of this shadow is in `items`
+            while batch := reader.select_notifications(position + 1, self.page):
+                details = [detail_of(self.mapper, reader.app, n) for n in batch]
+                mine = [d for d in details if d.detail_type in view.detail_types]
+                if not complete:
+                    missing = {view.key(d) for d in mine} - set(items)
+                    items.update(self._read(shadow, missing))
+                changed = self._fold(view, items, mine)
+                self._write(shadow, [items[key] for key in changed])
+                position = batch[-1].id
+                self._set_position(shadow, reader.partition, position)
+                applied += len(mine)
+                done += len(batch)
+                if progress:
+                    progress(view.name, done, max(total, done))
+        return applied
+
+    @staticmethod
+    def _fold(view: View, items: dict[str, Item], details: list[EventDetail]) -> set[str]:
+        changed: set[str] = set()
+        for detail in details:
+            key = view.key(detail)
+            item = items.get(key)
+            if item is not None and int(item["version"]) >= detail.aggregate_version:
+                continue  # written before an interruption
+            new = fold(view, item, [detail])
+            if new is not None:
+                items[key] = new
+                changed.add(key)
+        return changed
+
+    def _catch_up(self, view: View, shadow: str, exact: Projector) -> int:
+        """Apply what the index holds after the shadow's positions, exactly per aggregate."""
+        applied = 0
+        for reader in self.readers:
+            position = self._position(shadow, reader.partition)
+            while batch := reader.select_notifications(position + 1, self.page):
+                details = [detail_of(self.mapper, reader.app, n) for n in batch]
+                failures = [o for o in exact.apply(details) if o is not None]
+                if failures:
+                    raise failures[0]
+                position = batch[-1].id
+                self._set_position(shadow, reader.partition, position)
+                applied += sum(1 for d in details if d.detail_type in view.detail_types)
+        return applied
+
+    def _write(self, table: str, items: list[Item]) -> None:
+        requests = [items[i : i + 25] for i in range(0, len(items), 25)]  # BatchWriteItem's limit
+        for done in WRITERS.map(lambda chunk: self._write_chunk(table, chunk), requests):
+            assert done is None
+
+    def _write_chunk(self, table: str, chunk: list[Item]) -> None:
+        request: dict[str, Any] = {table: [{"PutRequest": {"Item": to_ddb(i)}} for i in chunk]}
+        sleeps = self.backoff.sleeps()
+        while request:
+            answer = call_with_retry(
+                self.client.batch_write_item, self.backoff, RequestItems=request
+            )
+            request = answer.get("UnprocessedItems") or {}
+            if request:
+                time.sleep(next(sleeps, 0.5))
+
+    def _read(self, table: str, keys: set[str]) -> dict[str, Item]:
+        found: dict[str, Item] = {}
+        wanted = sorted(keys)
+        for start in range(0, len(wanted), 100):
+            request: dict[str, Any] = {
+                table: {"Keys": [{"pk": {"S": k}} for k in wanted[start : start + 100]]}
+            }
+            while request:
+                answer = call_with_retry(
+                    self.client.batch_get_item, self.backoff, RequestItems=request
+                )
+                found.update((i["pk"]["S"], from_ddb(i)) for i in answer["Responses"][table])
+                request = answer.get("UnprocessedKeys") or {}
+        return found
+
+    def _position(self, table: str, partition: int) -> int:
+        item = self.client.get_item(
+            TableName=table,
+            ConsistentRead=True,
+            Key={"pk": {"S": self._position_key(partition)}},
+        ).get("Item")
+        return int(item["n"]["N"]) if item else 0
+
+    def _set_position(self, table: str, partition: int, position: int, fresh: bool = False) -> None:
+        self.client.put_item(
+            TableName=table,
+            Item={"pk": {"S": self._position_key(partition)}, "n": {"N": str(position)}},
+            **({"ConditionExpression": "attribute_not_exists(pk)"} if fresh else {}),
+        )
+
+    def _position_key(self, partition: int) -> str:
+        return f"{POSITION}{self.readers[0].app}#{partition}"
+
     def _empty(self, table: str) -> None:
         items = paged_items(self.client.scan, TableName=table, ProjectionExpression="pk")
         keys = [{"DeleteRequest": {"Key": {"pk": item["pk"]}}} for item in items]
@@ -73,37 +236,3 @@ class Replayer:
             while request:
                 answer = self.client.batch_write_item(RequestItems=request)
                 request = answer.get("UnprocessedItems") or {}
-
-    def start_at(self, table: str, position: int) -> None:
-        """Begin (or resume) the shadow after `position` (only for a fresh shadow)."""
-        self.client.put_item(
-            TableName=table,
-            Item={"pk": {"S": TRACKING + self.log.application}, "n": {"N": str(position)}},
-            ConditionExpression="attribute_not_exists(pk)",
-        )
-
-    def replay(self, view: View, progress: Progress | None = None) -> ReplayResult:
-        started, shadow = time.monotonic(), self.shadow_for(view)
-        projector = Projector(self.client, shadow, view, self.log, chunk=self.chunk)
-        applied, replaced, waited = 0, shadow, 0.0
-        while True:  # catch up; then once more right after the swap, for what came meanwhile
-            head = self.log.head()
-            while batch := self.log.after(projector.position(), view.detail_types, self.chunk):
-                applied += projector.catch_up_once(batch)
-                if progress:
-                    progress(
-                        view.name, batch[-1].notification_id, max(head, batch[-1].notification_id)
-                    )
-            if progress:
-                progress(view.name, head, head)
-            old = getattr(self.catalog.live(fresh=True), VIEW_ROLES[view.name])
-            if old == shadow:
-                break
-            self.catalog.swap(view.name, old, shadow)
-            replaced = old
-            # Consumers notice the swap within REFRESH_SECONDS; what they applied to the old
-            # table until then is caught up from the log on the next pass.
-            time.sleep(self.settle_seconds)
-            waited += self.settle_seconds
-        busy = time.monotonic() - started - waited  # the wait for consumers is not replay work
-        return ReplayResult(view.name, replaced, shadow, applied, busy)

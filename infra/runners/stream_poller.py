@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from infra.dynamodb.stream import is_tip
 from infra.runners.checkpoints import ShardCheckpoints
 from infra.runners.lambda_runtime import Handler, WholeBatchFailure, failed_items, invoke
 
@@ -36,10 +37,6 @@ def streams_client() -> Any:
 
 def latest_stream_arn(dynamodb: Any, table: str) -> str:
     return str(dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"])
-
-
-def only_log_pages(record: Record) -> bool:
-    return bool(record["dynamodb"].get("NewImage", {}).get("kind") == {"S": "log"})
 
 
 def _seq(record: Record) -> str:
@@ -70,7 +67,7 @@ class StreamPoller:
     stream_arn: str
     handler: Handler
     checkpoint_path: Path
-    record_filter: Callable[[Record], bool] | None = only_log_pages
+    record_filter: Callable[[Record], bool] | None = is_tip
     batch_size: int = 100
     max_retries: int = 3  # -1: retry until the handler succeeds
     on_failure: OnFailure | None = None

@@ -137,16 +137,16 @@ def test_an_example_piped_back_in_is_published(stack: Api, probe: Probe) -> None
 
 def test_refused_details_are_never_sent(stack: Api, probe: Probe, tmp_path: Path) -> None:
     bad = {**example("OrderAllocated"), "payload": {"amount_cents": "lots"}}
-    del bad["notification_id"]
+    del bad["aggregate_version"]
     done = stack.cli("publish", "OrderAllocated", "--detail", json.dumps(bad))
     assert done.returncode == 5
-    assert "notification_id" in done.stderr and "payload.amount_cents" in done.stderr
+    assert "aggregate_version" in done.stderr and "payload.amount_cents" in done.stderr
     assert "nothing was sent" in done.stderr
 
     as_json = stack.cli("--json", "publish", "OrderAllocated", "--detail", json.dumps(bad))
     assert as_json.returncode == 5
     assert {e["field"] for e in json.loads(as_json.stdout)["errors"]} == {
-        "notification_id", "payload.amount_cents"}
+        "aggregate_version", "payload.amount_cents"}
 
     not_test = {**example("OrderAllocated"), "test": False}
     assert stack.cli("publish", "OrderAllocated", "--detail", json.dumps(not_test)).returncode == 5

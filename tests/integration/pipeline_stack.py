@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.application import Ticketing
+from infra.dynamodb.items import decode_id
 from infra.dynamodb.reads import paged_items
 from infra.dynamodb_local import DynamoDBLocal
 from infra.gateway import Charge, DynamoDBChargeStore
@@ -19,17 +20,16 @@ from infra.local_aws import local_aws
 from infra.local_pipeline import LocalPipeline, Resources, Wrap, provision_all
 from infra.readmodels.catalog import VIEW_ROLES as VIEW_TABLES
 from infra.readmodels.codec import from_ddb
-from infra.readmodels.projector import Projector
 from infra.settings import Settings
 from infra.tables import ensure_tables
-from infra.wiring import dynamodb, log_reader, ticketing
-from projections.views import VIEWS
+from infra.wiring import dynamodb, follower, ticketing, views_handle
 from tests.conftest import fresh_table_name
 
 
 def fresh_settings() -> Settings:
     return Settings(
         event_table=fresh_table_name("events"),
+        index_table=fresh_table_name("index"),
         seat_map_table=fresh_table_name("seats"),
         orders_table=fresh_table_name("orders"),
         payments_table=fresh_table_name("payments"),
@@ -60,15 +60,40 @@ class Stack:
         return {name: scan(getattr(s, role)) for name, role in VIEW_TABLES.items()}
 
     def rebuilt_views(self) -> dict[str, list[dict[str, Any]]]:
-        """Every view built from scratch from the store's log, into fresh tables."""
+        """Every view built from scratch from the ordered index, into fresh tables."""
         fresh = dataclasses.replace(
             self.settings, **{role: fresh_table_name("rebuild") for role in VIEW_TABLES.values()}
         )
         ensure_tables(dynamodb(), fresh)
-        reader = log_reader(self.app)
-        for view in VIEWS:
-            Projector(dynamodb(), getattr(fresh, VIEW_TABLES[view.name]), view, reader).catch_up()
+        handle = views_handle(fresh, self.app)
+        follower(fresh_table_name("rebuild"), self.settings, self.app, handle).catch_up()
         return self.views(fresh)
+
+    def indexed(self) -> list[tuple[Any, int]]:
+        """(aggregate, version) of every event in the index, in index order."""
+        notifications = self.app.recorder.select_notifications(None, 1_000_000)
+        return [(n.originator_id, n.originator_version) for n in notifications]
+
+    def stored(self, excluding: frozenset[Any] = frozenset()) -> set[tuple[Any, int]]:
+        """(aggregate, version) of every event in the store's aggregates (but `excluding`)."""
+        tips = paged_items(
+            dynamodb().scan,
+            TableName=self.settings.event_table,
+            ConsistentRead=True,
+            FilterExpression="kind = :tip",
+            ExpressionAttributeValues={":tip": {"S": "tip"}},
+            ProjectionExpression="oid",
+        )
+        found = set()
+        for tip in tips:
+            originator = decode_id(tip["oid"]["S"])
+            if originator in excluding:
+                continue
+            found |= {
+                (originator, e.originator_version)
+                for e in self.app.recorder.select_events(originator)
+            }
+        return found
 
     def charges(self) -> list[Charge]:
         return DynamoDBChargeStore(dynamodb(), self.settings.charges_table).all()

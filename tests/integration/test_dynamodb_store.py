@@ -19,8 +19,8 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment
 
 from infra.dynamodb import DynamoDBFactory
-from infra.dynamodb.items import TIP_LIMIT, aggregate_pk
-from infra.dynamodb.recorders import DynamoDBApplicationRecorder
+from infra.dynamodb.items import TIP_LIMIT, aggregate_pk, index_pk
+from infra.dynamodb.recorders import DynamoDBApplicationRecorder, _shared_indexer
 from tests.conftest import fresh_table_name
 from tests.integration.faults import cancelled, error_response, inject, read_timeout
 
@@ -60,21 +60,23 @@ def test_store_rejects_version_inside_earlier_batch() -> None:
 
 def test_store_retries_throttling_then_commits_once() -> None:
     recorder = app_recorder()
-    a = uuid4()
+    a, b = uuid4(), uuid4()
+    with inject(recorder.client, "PutItem", [lambda: error_response("ThrottlingException")] * 3):
+        assert recorder.insert_events([event(a, 1)]) == [1]
     faults = [lambda: error_response("ThrottlingException")] * 3
     faults += [lambda: cancelled("None", "TransactionConflict")]
     with inject(recorder.client, "TransactWriteItems", faults) as hits:
-        ids = recorder.insert_events([event(a, 1)])
+        ids = recorder.insert_events([event(a, 2), event(b, 1)])
     assert len(hits) == 4
-    assert ids == [1]
-    assert log_ids(recorder) == [(a, 1, 1)]
+    assert ids == [2, 3]
+    assert log_ids(recorder) == [(a, 1, 1), (a, 2, 2), (b, 1, 3)]
 
 
 def test_store_gives_up_after_bounded_throttling() -> None:
     recorder = app_recorder()
     faults = [lambda: error_response("ThrottlingException")] * 50
     with (
-        inject(recorder.client, "TransactWriteItems", faults) as hits,
+        inject(recorder.client, "PutItem", faults) as hits,
         pytest.raises(OperationalError),
     ):
         recorder.insert_events([event(uuid4(), 1)])
@@ -94,10 +96,10 @@ def test_store_write_applied_but_answer_lost_is_not_duplicated() -> None:
     # GIVEN a transaction that DynamoDB applied but whose answer timed out
     recorder = app_recorder()
     a = uuid4()
-    with inject(recorder.client, "TransactWriteItems", [read_timeout], stage="after-call") as hits:
+    with inject(recorder.client, "PutItem", [read_timeout], stage="after-call") as hits:
         ids = recorder.insert_events([event(a, 1), event(a, 2)])
-    # THEN the retry (same client request token) reports success, and the events exist once
-    assert hits == ["TransactWriteItems"]
+    # THEN the retry's conflict is recognised as our own write, and the events exist once
+    assert hits == ["PutItem"]
     assert ids == [1, 2]
     assert log_ids(recorder) == [(a, 1, 1), (a, 2, 2)]
     assert recorder.insert_events([event(a, 3)]) == [3]
@@ -109,14 +111,15 @@ def test_store_unknown_outcome_without_log_is_rechecked() -> None:
     recorder = DynamoDBFactory(env).aggregate_recorder()
     a = uuid4()
     client = recorder.client  # type: ignore[attr-defined]
+    b = uuid4()
     with inject(client, "TransactWriteItems", [read_timeout], stage="after-call") as hits:
-        recorder.insert_events([event(a, 1), event(a, 2)])
+        recorder.insert_events([event(a, 1), event(a, 2), event(b, 1)])
     # THEN the retry's conflict is recognised as our own write
     assert hits == ["TransactWriteItems"]
     assert [e.originator_version for e in recorder.select_events(a)] == [1, 2]
     # AND a real conflict is still reported after an unknown outcome
     with (
-        inject(client, "TransactWriteItems", [read_timeout], stage="after-call"),
+        inject(client, "UpdateItem", [read_timeout], stage="after-call"),
         pytest.raises(IntegrityError),
     ):
         recorder.insert_events([event(a, 2, b"other")])
@@ -138,18 +141,18 @@ def test_store_write_not_sent_is_retried() -> None:
     def unreachable() -> None:
         raise EndpointConnectionError(endpoint_url="http://fault")
 
-    with inject(recorder.client, "TransactWriteItems", [unreachable, read_timeout]):
+    with inject(recorder.client, "PutItem", [unreachable, read_timeout]):
         assert recorder.insert_events([event(a, 1)]) == [1]
     assert log_ids(recorder) == [(a, 1, 1)]
 
 
-def test_store_corrects_stale_log_head_from_another_writer() -> None:
-    # GIVEN two writers of one log that share no cache, as two processes would not
+def test_store_corrects_stale_index_head_from_another_writer() -> None:
+    # GIVEN two inline writers of one index that share no cache, as two processes would not
     table = fresh_table_name()
     first = app_recorder(table)
     other_client = boto3.client("dynamodb", endpoint_url=os.environ["AWS_ENDPOINT_URL_DYNAMODB"])
     second = DynamoDBApplicationRecorder(other_client, table, "Shop")
-    assert first.head is not second.head
+    assert _shared_indexer(first) is not _shared_indexer(second)
     a, b, c = uuid4(), uuid4(), uuid4()
     assert first.insert_events([event(a, 1)]) == [1]
     assert second.insert_events([event(b, 1), event(b, 2), event(b, 3)]) == [2, 3, 4]
@@ -159,10 +162,10 @@ def test_store_corrects_stale_log_head_from_another_writer() -> None:
     assert [n[2] for n in log_ids(first)] == [1, 2, 3, 4, 5]
 
 
-def test_store_writers_of_one_log_in_one_process_share_the_head() -> None:
+def test_store_inline_writers_of_one_index_in_one_process_share_the_head() -> None:
     table = fresh_table_name()
     first, second = app_recorder(table), app_recorder(table)
-    assert first.head is second.head
+    assert _shared_indexer(first) is _shared_indexer(second)
     first.insert_events([event(uuid4(), 1)])
     # No cancelled transaction: the second writer starts from the id the first left.
     statuses: list[int] = []
@@ -197,9 +200,9 @@ def test_store_large_save_spans_several_log_pages() -> None:
     ids = recorder.insert_events(events)
     assert ids == list(range(1, 701))
     pages = recorder.client.query(
-        TableName=recorder.table,
+        TableName=recorder.index_table,
         KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": "Shop#L"}},
+        ExpressionAttributeValues={":pk": {"S": index_pk("Shop", 0)}},
         Select="COUNT",
     )["Count"]
     assert pages >= 3

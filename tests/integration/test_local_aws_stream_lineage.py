@@ -24,8 +24,8 @@ def record(seq: str) -> dict[str, Any]:
         "awsRegion": "us-east-1",
         "dynamodb": {
             "ApproximateCreationDateTime": datetime(2024, 1, 1, tzinfo=UTC),
-            "Keys": {"pk": {"S": "Shop#L"}, "sk": {"N": seq}},
-            "NewImage": {"pk": {"S": "Shop#L"}, "sk": {"N": seq}, "kind": {"S": "log"}},
+            "Keys": {"pk": {"S": f"Shop#E#{seq}"}, "sk": {"N": "1"}},
+            "NewImage": {"pk": {"S": f"Shop#E#{seq}"}, "sk": {"N": "1"}, "kind": {"S": "tip"}},
             "SequenceNumber": seq,
             "SizeBytes": 10,
             "StreamViewType": "NEW_IMAGE",

@@ -1,8 +1,7 @@
-"""The stream poller against DynamoDB Local's real stream of committed log pages."""
+"""The stream poller against DynamoDB Local's real stream of committed saves."""
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 import time
@@ -23,8 +22,9 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import Environment
 
 from infra.dynamodb import DynamoDBFactory
-from infra.dynamodb.items import log_pk, unpack_page
+from infra.dynamodb.items import aggregate_pk
 from infra.dynamodb.recorders import DynamoDBApplicationRecorder
+from infra.dynamodb.stream import committed
 from infra.dynamodb_local import DynamoDBLocal
 from infra.runners.stream_poller import StreamPoller, latest_stream_arn, streams_client
 from tests.conftest import fresh_table_name
@@ -35,14 +35,16 @@ class Ledger:
     recorder: DynamoDBApplicationRecorder
     stream_arn: str
     streams: Any
-    saved: list[tuple[Any, bytes]] = field(default_factory=list)
+    originator: Any = field(default_factory=uuid4)
+    saved: list[tuple[int, bytes]] = field(default_factory=list)
 
     def commit(self, count: int) -> None:
-        """`count` saves: each writes one log page (kind "log") and one aggregate tip."""
+        """`count` saves of one aggregate: each writes its tip, and the next version."""
         for _ in range(count):
-            originator, state = uuid4(), f"state-{len(self.saved) + 1}".encode()
-            self.recorder.insert_events([StoredEvent(originator, 1, "topic", state)])
-            self.saved.append((originator, state))
+            version = len(self.saved) + 1
+            state = f"state-{version}".encode()
+            self.recorder.insert_events([StoredEvent(self.originator, version, "topic", state)])
+            self.saved.append((version, state))
 
 
 @pytest.fixture
@@ -58,7 +60,7 @@ def ledger(monkeypatch: pytest.MonkeyPatch, dynamodb_local: DynamoDBLocal) -> Le
 
 @dataclass
 class Handler:
-    """Records each invocation's log page ids; `answer` decides the response per call."""
+    """Records each invocation's versions saved; `answer` decides the response per call."""
 
     answer: Any = None
     calls: list[list[int]] = field(default_factory=list)
@@ -66,23 +68,23 @@ class Handler:
 
     def __call__(self, event: dict[str, Any], context: Any) -> Any:
         self.events.append(event)
-        self.calls.append([int(r["dynamodb"]["Keys"]["sk"]["N"]) for r in event["Records"]])
+        self.calls.append([version(r) for r in event["Records"]])
         return self.answer(event, len(self.calls)) if self.answer else None
 
     @property
     def delivered(self) -> list[int]:
-        return [sk for call in self.calls for sk in call]
+        return [v for call in self.calls for v in call]
 
 
-def fail_sk(sk: int, on_calls: set[int] | None = None) -> Any:
+def version(record: dict[str, Any]) -> int:
+    return int(record["dynamodb"]["NewImage"]["v"]["N"])
+
+
+def fail_at(v: int, on_calls: set[int] | None = None) -> Any:
     def answer(event: dict[str, Any], call: int) -> Any:
         if on_calls is not None and call not in on_calls:
             return {"batchItemFailures": []}
-        seqs = [
-            r["dynamodb"]["SequenceNumber"]
-            for r in event["Records"]
-            if r["dynamodb"]["Keys"]["sk"]["N"] == str(sk)
-        ]
+        seqs = [r["dynamodb"]["SequenceNumber"] for r in event["Records"] if version(r) == v]
         return {"batchItemFailures": [{"itemIdentifier": s} for s in seqs]}
 
     return answer
@@ -97,13 +99,13 @@ def drain(p: StreamPoller, polls: int = 12) -> None:
         p.poll_once()
 
 
-def test_stream_poller_delivers_each_log_page_once_in_order(ledger: Ledger, tmp_path: Path) -> None:
-    # GIVEN five saves (five log pages, five aggregate tips) and a handler that succeeds
+def test_stream_poller_delivers_each_save_once_in_order(ledger: Ledger, tmp_path: Path) -> None:
+    # GIVEN five saves and a handler that succeeds
     ledger.commit(5)
     handler = Handler()
     # WHEN polled in batches of two until caught up
     drain(poller(ledger, handler, tmp_path, batch_size=2))
-    # THEN each log page came once, in commit order; the tips were filtered out
+    # THEN each save came once, in commit order
     assert handler.delivered == [1, 2, 3, 4, 5]
     assert all(len(call) <= 2 for call in handler.calls)
     # AND each event has Lambda's shape, binary attributes as base64
@@ -113,11 +115,13 @@ def test_stream_poller_delivers_each_log_page_once_in_order(ledger: Ledger, tmp_
             assert record["eventSource"] == "aws:dynamodb"
             assert record["eventSourceARN"] == ledger.stream_arn
             assert record["dynamodb"]["StreamViewType"] == "NEW_IMAGE"
-            assert record["dynamodb"]["Keys"]["pk"] == {"S": log_pk("Shop")}
+            assert record["dynamodb"]["Keys"]["pk"] == {
+                "S": aggregate_pk("Shop", ledger.originator)
+            }
             assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], float)
-    pages = [r["dynamodb"]["NewImage"] for e in handler.events for r in e["Records"]]
-    rows = [unpack_page({"ev": {"B": base64.b64decode(p["ev"]["B"])}})[0] for p in pages]
-    assert [(o, s) for o, _, _, s in rows] == ledger.saved
+    batches = [committed(r) for e in handler.events for r in e["Records"]]
+    rows = [(e.originator_version, e.state) for b in batches if b for e in b[1].events]
+    assert rows == ledger.saved
 
 
 def invalid_identifier(event: dict[str, Any], call: int) -> Any:
@@ -125,11 +129,11 @@ def invalid_identifier(event: dict[str, Any], call: int) -> Any:
 
 
 def powertools(event: dict[str, Any], call: int) -> Any:
-    """A Powertools partial-batch handler whose record handler fails page 3 on the first call."""
+    """A Powertools partial-batch handler whose record handler fails save 3 on the first call."""
 
     def handle(record: DynamoDBRecord) -> None:  # Powertools passes it as `record=`
-        if call == 1 and record.dynamodb and record.dynamodb.keys["sk"] == 3:
-            raise ValueError("page 3 failed")
+        if call == 1 and record.dynamodb and record.dynamodb.new_image["v"] == 3:
+            raise ValueError("save 3 failed")
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
     return process_partial_response(event, handle, processor, None)
@@ -143,7 +147,7 @@ def raises(event: dict[str, Any], call: int) -> Any:
 @pytest.mark.parametrize(
     ("answer", "retried"),
     [
-        (fail_sk(3, on_calls={1}), [3, 4, 5]),
+        (fail_at(3, on_calls={1}), [3, 4, 5]),
         (invalid_identifier, [1, 2, 3, 4, 5]),
         (raises, [1, 2, 3, 4, 5]),
         (powertools, [3, 4, 5]),
@@ -165,7 +169,7 @@ def test_stream_poller_retries_from_the_failed_record(
 def test_stream_poller_skips_a_batch_after_bounded_retries(ledger: Ledger, tmp_path: Path) -> None:
     # GIVEN a record that always fails, and two retries allowed
     ledger.commit(4)
-    handler = Handler(fail_sk(2))
+    handler = Handler(fail_at(2))
     skipped: list[tuple[dict[str, Any], dict[str, Any]]] = []
     p = poller(
         ledger, handler, tmp_path, max_retries=2, on_failure=lambda i, e: skipped.append((i, e))
@@ -179,7 +183,7 @@ def test_stream_poller_skips_a_batch_after_bounded_retries(ledger: Ledger, tmp_p
         info["DDBStreamBatchInfo"]["startSequenceNumber"]
         == event["Records"][0]["dynamodb"]["SequenceNumber"]
     )
-    assert [r["dynamodb"]["Keys"]["sk"]["N"] for r in event["Records"]] == ["2", "3", "4"]
+    assert [version(r) for r in event["Records"]] == [2, 3, 4]
     # AND later records flow again
     ledger.commit(1)
     drain(p, polls=2)
@@ -189,18 +193,18 @@ def test_stream_poller_skips_a_batch_after_bounded_retries(ledger: Ledger, tmp_p
 def test_stream_poller_resumes_from_its_checkpoint_after_a_restart(
     ledger: Ledger, tmp_path: Path
 ) -> None:
-    # GIVEN a poller that processed page 1 and keeps failing page 2, then stops
+    # GIVEN a poller that processed save 1 and keeps failing save 2, then stops
     ledger.commit(3)
-    first = Handler(fail_sk(2))
+    first = Handler(fail_at(2))
     drain(poller(ledger, first, tmp_path, max_retries=-1), polls=3)
     assert first.calls == [[1, 2, 3], [2, 3], [2, 3]]
     saved = json.loads((tmp_path / "cp.json").read_text())
-    # WHEN a new poller starts on the same checkpoint file, with more pages committed
+    # WHEN a new poller starts on the same checkpoint file, with more saves committed
     ledger.commit(2)
     second = Handler()
     again = poller(ledger, second, tmp_path)
     drain(again)
-    # THEN it starts at page 2: nothing skipped, nothing before it replayed
+    # THEN it starts at save 2: nothing skipped, nothing before it replayed
     assert second.delivered == [2, 3, 4, 5]
     assert saved != json.loads((tmp_path / "cp.json").read_text())
     # AND a third start has nothing left to deliver

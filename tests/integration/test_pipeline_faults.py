@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from domain.contract import event_id_for
 from domain.order import OrderStatus
 from domain.payment import CaptureResult, payment_id_for
 from domain.seat import Seat, seat_id
@@ -22,6 +23,7 @@ from tests.integration.pipeline_stack import Stack, pipeline_stack
 
 SEATS = [f"A-{n}" for n in range(1, 5)]
 TOKENS = ["tok_visa"] * 6 + ["tok_chargeDeclined"] * 3 + ["tok_timeoutOnce"] * 2
+STREAM_FUNCTIONS = ("stream-forwarder", "indexer")
 
 
 class FaultyEvents:
@@ -62,14 +64,14 @@ class Chaos:
     def __call__(self, name: str, handler: Handler) -> Handler:
         def wrapped(event: dict[str, Any], context: Any) -> Any:
             records = list(event["Records"])
-            if name != "stream-forwarder":  # a shard's order is kept; queues promise none
+            if name not in STREAM_FUNCTIONS:  # a shard's order is kept; queues promise none
                 self.rng.shuffle(records)
             if name not in self.crashed and len(records) >= 2:
                 self.crashed.add(name)
                 handler({"Records": records[: len(records) // 2]}, context)
                 raise RuntimeError(f"{name} killed halfway through a batch")
             result = handler({"Records": records}, context)
-            if name != "stream-forwarder" and self.rng.random() < 0.3:
+            if name not in STREAM_FUNCTIONS and self.rng.random() < 0.3:
                 self.repeats += 1
                 handler({"Records": records}, context)
             return result
@@ -77,17 +79,33 @@ class Chaos:
         return wrapped
 
 
-def _poison(stack: Stack) -> None:
+FORGED = uuid.uuid4()
+
+
+def _poison(stack: Stack, order: uuid.UUID) -> None:
     stack.put_bus_event("OrderPlaced", {"application": "Ticketing", "nonsense": True})
-    dynamodb().put_item(
+    # Well-formed, but not an event the store holds: version 9 of a real order.
+    stack.put_bus_event(
+        "OrderAllocated",
+        {
+            "application": "Ticketing",
+            "aggregate_id": str(order),
+            "aggregate_version": 9,
+            "event_id": str(event_id_for(order, 9)),
+            "occurred_at": "2026-11-23T00:00:00+00:00",
+            "schema_version": 1,
+            "payload": {"amount_cents": 1},
+        },
+    )
+    dynamodb().put_item(  # a tip whose events cannot be decoded
         TableName=stack.settings.event_table,
         Item={
-            "pk": {"S": "Other#L"},
-            "sk": {"N": "1"},
-            "kind": {"S": "log"},
-            "app": {"S": "Other"},
-            "n": {"N": "1"},
-            "ev": {"B": b"\xc1 not msgpack"},
+            "pk": {"S": f"Ticketing#E#{FORGED}"},
+            "sk": {"N": str(2**62)},
+            "kind": {"S": "tip"},
+            "oid": {"S": f"u:{FORGED}"},
+            "v": {"N": "1"},
+            "bs": {"L": [{"B": b"\xc1 not msgpack"}]},
         },
     )
 
@@ -114,13 +132,19 @@ def test_faults_change_nothing_a_user_can_see(
             labels = rng.sample(SEATS, rng.choice([1, 1, 2]))
             orders.append(app.place_order(show, f"c{i}", labels, "k", rng.choice(TOKENS)))
             if i == 5:
-                _poison(stack)
+                _poison(stack, orders[0])
 
         stack.pipeline.run_until_quiet(timeout=300)
 
         # The faults really happened.
         assert faulty[0].failed > 0 and faulty[0].extra_copies > 0 and chaos.repeats > 0
-        assert chaos.crashed == {"stream-forwarder", "payment", "reallocation", "read-models"}
+        assert chaos.crashed == {
+            "stream-forwarder",
+            "indexer",
+            "payment",
+            "reallocation",
+            "read-models",
+        }
 
         statuses = {o: app.get_order(o).status for o in orders}
         assert all(s.is_final for s in statuses.values()), Counter(statuses.values())
@@ -141,17 +165,28 @@ def test_faults_change_nothing_a_user_can_see(
         assert all(c.amount_cents == amounts[c.key] for c in captured)
 
         assert stack.views() == stack.rebuilt_views()
+        # The index holds every stored event once, each aggregate's in version order.
+        indexed = stack.indexed()
+        assert Counter(indexed) == Counter(stack.stored(excluding=frozenset({FORGED})))
+        by_aggregate: dict[Any, list[int]] = {}
+        for aggregate, version in indexed:
+            by_aggregate.setdefault(aggregate, []).append(version)
+        assert all(v == sorted(v) for v in by_aggregate.values())
 
         queues = stack.resources.provisioned.queues
         # Parked with the reason; a redelivered poison message may be parked again.
-        read_model_dlq = stack.dead_letters(queues["read-models"].dlq_url)
-        assert read_model_dlq and all('"nonsense": true' in body for body, _ in read_model_dlq)
-        assert all("does not match its schema" in reason for _, reason in read_model_dlq)
-        forwarder_dlq = stack.dead_letters(stack.resources.forwarder_dlq_url)
-        assert forwarder_dlq and all('"Other#L"' in body for body, _ in forwarder_dlq)
-        assert all("undecodable stream record" in reason for _, reason in forwarder_dlq)
-        assert stack.dead_letters(queues["payment"].dlq_url) == []
-        assert stack.dead_letters(queues["reallocation"].dlq_url) == []
+        reasons = {
+            name: {reason.split(":")[0] for _, reason in stack.dead_letters(queues[name].dlq_url)}
+            for name in ("read-models", "payment", "reallocation")
+        }
+        schema, absent = "detail does not match its schema", "OrderAllocated"
+        assert reasons["read-models"] == {schema, f"{absent} {orders[0]} v9 is not in the store"}
+        assert reasons["payment"] == {f"{absent} {orders[0]} v9 is not in the store"}
+        assert reasons["reallocation"] == set()
+        for dlq in (stack.resources.forwarder_dlq_url, stack.resources.indexer_dlq_url):
+            parked = stack.dead_letters(dlq)
+            assert parked and all(str(FORGED) in body for body, _ in parked)
+            assert all("undecodable stream record" in reason for _, reason in parked)
 
 
 class OutageEvents:

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
+from infra.dynamodb.index_reader import IndexReader
 from infra.dynamodb_local import DynamoDBLocal
-from infra.pipeline.log import LogReader
+from infra.pipeline.follower import readers_of
 from infra.readmodels.catalog import Catalog
 from infra.readmodels.replay import Replayer
-from infra.wiring import dynamodb, log_reader
+from infra.wiring import dynamodb, source
 from projections.views import VIEWS
 from tests.integration.pipeline_stack import pipeline_stack, scan
 
@@ -25,18 +26,18 @@ class Interrupted(Exception):
     pass
 
 
-class StopsAfter(LogReader):
-    """A log reader that dies after `reads` reads, like a replay stopped by Ctrl-C."""
+class StopsAfter(IndexReader):
+    """An index reader that dies after `reads` reads, like a replay stopped by Ctrl-C."""
 
-    def __init__(self, inner: LogReader, reads: int) -> None:
-        super().__init__(inner.recorder, inner.application, inner.mapper)
+    def __init__(self, inner: IndexReader, reads: int) -> None:
+        super().__init__(inner.client, inner.index_table, inner.app, inner.partition)
         self.reads = reads
 
-    def after(self, position: int, detail_types: Any, limit: int = 100) -> Any:
+    def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
         self.reads -= 1
         if self.reads < 0:
             raise Interrupted()
-        return super().after(position, detail_types, limit)
+        return super().select_notifications(*args, **kwargs)
 
 
 def test_replayed_views_equal_the_live_ones_after_a_busy_on_sale(
@@ -58,15 +59,16 @@ def test_replayed_views_equal_the_live_ones_after_a_busy_on_sale(
         charges_before = stack.charges()
 
         catalog = Catalog(dynamodb(), stack.settings)
-        reader = log_reader(app)
+        readers = readers_of(dynamodb(), stack.settings.index_table, app.name, 1)
         for view in VIEWS:  # each replay is interrupted once, then resumed
+            stops = [StopsAfter(readers[0], 2)]
             with pytest.raises(Interrupted):
-                Replayer(dynamodb(), catalog, StopsAfter(reader, 1), chunk=5).replay(view)
+                Replayer(dynamodb(), catalog, stops, source(app), page=5).replay(view)
             assert catalog.shadow(view.name), "the shadow is left to resume"
             assert getattr(catalog.live(fresh=True), f"{view.name}_table") == getattr(
                 stack.settings, f"{view.name}_table"
             ), "nothing swapped before it caught up"
-            result = Replayer(dynamodb(), catalog, reader, chunk=5).replay(view)
+            result = Replayer(dynamodb(), catalog, readers, source(app), page=5).replay(view)
             assert result.new_table != result.old_table
             assert catalog.shadow(view.name) is None
 

@@ -16,7 +16,6 @@ from domain.contract import DETAILS, UnknownDetailType, parse_detail
 CASES_PER_TYPE = 60
 VALID = {
     "application": "Ticketing",
-    "notification_id": 5,
     "aggregate_id": str(uuid.uuid4()),
     "aggregate_version": 2,
     "event_id": str(uuid.uuid4()),
@@ -28,7 +27,6 @@ VALID = {
 _NOT_A_COUNT: list[Any] = [None, "", -1, 0, 2**70, 1.5, [], {}, "seven"]
 _NOT_AN_ID: list[Any] = [None, "", 7, [], {}, "not-a-uuid"]
 JUNK_FOR: dict[str, list[Any]] = {
-    "notification_id": _NOT_A_COUNT,
     "aggregate_version": _NOT_A_COUNT,
     "schema_version": _NOT_A_COUNT,
     "aggregate_id": _NOT_AN_ID,
@@ -46,7 +44,6 @@ def broken(rng: random.Random) -> dict[str, Any]:
         case 1:  # a field of the wrong type or out of range
             key = rng.choice(
                 [
-                    "notification_id",
                     "aggregate_id",
                     "aggregate_version",
                     "event_id",
@@ -77,6 +74,6 @@ def test_every_breakage_is_refused_with_its_field(detail_type: str) -> None:
 
 
 def test_the_valid_base_is_accepted_and_unknown_types_refused() -> None:
-    assert parse_detail("OrderAllocated", VALID).notification_id == 5
+    assert parse_detail("OrderAllocated", VALID).aggregate_version == 2
     with pytest.raises(UnknownDetailType):
         parse_detail("SeatReserved", VALID)

@@ -49,7 +49,7 @@ def real_details() -> list[tuple[str, dict[str, Any]]]:
     found = []
     for n in notifications:
         domain_event = cast(DomainEvent, app.mapper.to_domain_event(n))
-        detail = to_detail("Ticketing", n.id, domain_event)
+        detail = to_detail("Ticketing", domain_event)
         found.append((detail.detail_type, json.loads(entry_detail(detail))))
     return found
 
@@ -95,7 +95,7 @@ def broken(real_details: list[tuple[str, dict[str, Any]]]) -> Iterator[tuple[str
     yield "missing payload field", name, {**good, "payload": short}
     yield "extra field", name, {**good, "shard": 3}
     yield "wrong type", name, {**good, "aggregate_version": "three"}
-    yield "below minimum", name, {**good, "notification_id": 0}
+    yield "below minimum", name, {**good, "aggregate_version": 0}
     yield "empty application", name, {**good, "application": ""}
     yield "card token", name, {**good, "payload": {**payload, "card_token": "tok_visa"}}
     yield "another type's payload", "OrderAllocated", {**good}

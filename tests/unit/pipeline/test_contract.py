@@ -44,7 +44,7 @@ def test_every_domain_event_has_a_detail_model() -> None:
 
 
 def test_the_card_token_never_reaches_the_bus() -> None:
-    detail = to_detail("Ticketing", 7, placed())
+    detail = to_detail("Ticketing", placed())
     assert "tok_secret" not in entry_detail(detail)
     assert (
         "card_token"
@@ -54,21 +54,26 @@ def test_the_card_token_never_reaches_the_bus() -> None:
     )
 
 
-def test_a_detail_round_trips_and_names_its_position() -> None:
+def test_a_detail_round_trips_and_names_its_aggregate_version() -> None:
     event = OrderAllocated(
         originator_id=uuid.uuid4(), originator_version=3, timestamp=NOW, amount_cents=100
     )
-    detail = to_detail("Ticketing", 42, event)
+    detail = to_detail("Ticketing", event)
     parsed = parse_detail("OrderAllocated", entry_detail(detail))
-    assert (parsed.notification_id, parsed.aggregate_version, parsed.schema_version) == (42, 3, 1)
-    assert parsed.event_id == to_detail("Ticketing", 42, event).event_id  # stable
+    assert (parsed.aggregate_id, parsed.aggregate_version, parsed.schema_version) == (
+        event.originator_id,
+        3,
+        1,
+    )
+    assert "notification_id" not in json.loads(entry_detail(detail))  # no global position
+    assert parsed.event_id == to_detail("Ticketing", event).event_id  # stable
     assert to_domain_event(parsed) == event
 
 
 def test_bad_details_are_refused_with_the_field() -> None:
-    good = json.loads(entry_detail(to_detail("Ticketing", 1, placed())))
-    with pytest.raises(ValidationError, match="notification_id"):
-        parse_detail("OrderPlaced", {**good, "notification_id": 0})
+    good = json.loads(entry_detail(to_detail("Ticketing", placed())))
+    with pytest.raises(ValidationError, match="aggregate_version"):
+        parse_detail("OrderPlaced", {**good, "aggregate_version": 0})
     with pytest.raises(ValidationError, match="card_token"):
         parse_detail("OrderPlaced", {**good, "payload": {**good["payload"], "card_token": "x"}})
     with pytest.raises(UnknownDetailType):
@@ -86,6 +91,6 @@ def test_an_entry_too_big_for_eventbridge_goes_without_its_payload() -> None:
         seat_count=1,
         price_bands=[PriceBand(name="all", price_cents=1, rows=rows)],
     )
-    text = entry_detail(to_detail("Ticketing", 1, show))
+    text = entry_detail(to_detail("Ticketing", show))
     assert len(text) < MAX_ENTRY_BYTES
     assert json.loads(text)["payload"] is None

@@ -20,7 +20,7 @@ A, B, C = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 def detail(cls: type[DomainEvent], version: int, **fields: Any) -> EventDetail:
     extra = {"originator_topic": "domain.seat:Seat"} if cls is SeatOpened else {}
     event = cls(originator_id=SEAT, originator_version=version, timestamp=NOW, **extra, **fields)
-    return to_detail("Ticketing", version, event)
+    return to_detail("Ticketing", event)
 
 
 def fold(*details: EventDetail) -> Item:

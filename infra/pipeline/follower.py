@@ -1,0 +1,62 @@
+"""Follows the ordered index from a tracked position and hands its events to a consumer.
+
+The bus is the fast path; the index is the complete one. A consumer that may have missed
+deliveries (the local stack's queues live in memory; a message may sit in a dead-letter queue)
+catches up by following the index: its position per index partition is a tracking record,
+moved only after a page of events was applied. Consumers are exact per aggregate, so
+following events they already applied through the bus changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, Mapper, Tracking
+
+from infra.dynamodb.index_reader import IndexReader
+from infra.dynamodb.recorders import DynamoDBTrackingRecorder
+from infra.pipeline.consumer import Handle
+from infra.pipeline.source import detail_of
+
+
+def log_name(application: str, partition: int) -> str:
+    """The name a position in one index partition is tracked under."""
+    return f"{application}#{partition}"
+
+
+@dataclass
+class Follower:
+    readers: list[IndexReader]  # one per index partition
+    tracking: DynamoDBTrackingRecorder  # owned by the consumer's name
+    apply: Handle
+    mapper: Mapper[UUID]
+    page: int = 200
+
+    def catch_up(self) -> int:
+        """Apply what the index holds after each position; returns events handed over."""
+        return sum(self._follow(reader) for reader in self.readers)
+
+    def _follow(self, reader: IndexReader) -> int:
+        name = log_name(reader.app, reader.partition)
+        position = self.tracking.max_tracking_id(name) or 0
+        handed = 0
+        while notifications := reader.select_notifications(position + 1, self.page):
+            details = [detail_of(self.mapper, reader.app, n) for n in notifications]
+            failures = [o for o in self.apply(details) if o is not None]
+            if failures:
+                raise failures[0]
+            handed += len(details)
+            position = notifications[-1].id
+            try:
+                self.tracking.insert_tracking(Tracking(name, position))
+            except IntegrityError:  # another follower got further: carry on from there
+                position = self.tracking.max_tracking_id(name) or position
+        return handed
+
+
+def readers_of(
+    client: Any, index_table: str, application: str, partitions: int
+) -> list[IndexReader]:
+    return [IndexReader(client, index_table, application, p) for p in range(partitions)]
