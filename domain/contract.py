@@ -61,13 +61,13 @@ class EventDetail(BaseModel):
         return type(self).__name__.removesuffix("Detail")
 
 
-def _hidden(cls: type[DomainEvent]) -> set[str]:
+def hidden_fields(cls: type[DomainEvent]) -> set[str]:
     """Fields of an event that are not its bus payload: the envelope's, and private ones."""
     return _ENVELOPE_FIELDS | set(getattr(cls, "private_fields", ()))
 
 
 def _payload_model(cls: type[DomainEvent]) -> type[BaseModel]:
-    hidden = _hidden(cls)
+    hidden = hidden_fields(cls)
     fields: dict[str, Any] = {
         name: (info.annotation, info)
         for name, info in cls.model_fields.items()
@@ -104,7 +104,7 @@ def to_detail(application: str, event: DomainEvent) -> EventDetail:
     if name not in DETAILS:
         raise UnknownDetailType(f"{name} is not a ticketing event")
     payload = PAYLOADS[name].model_validate(
-        event.model_dump(exclude=_hidden(type(event)), mode="json")
+        event.model_dump(exclude=hidden_fields(type(event)), mode="json")
     )
     return DETAILS[name](
         application=application,

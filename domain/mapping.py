@@ -45,7 +45,9 @@ class PydanticMapper(Mapper[UUID]):
             state=data,
         )
 
-    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+    def state_of(self, stored_event: StoredEvent) -> tuple[type[BaseModel], dict[str, Any]]:
+        """The event's class and its fields as stored, upcast to the current class version,
+        not validated: for readers of many events that need JSON types, not objects."""
         cls = cast(type[BaseModel], resolve_topic(stored_event.topic))
         data = stored_event.state
         if self.cipher:
@@ -57,6 +59,10 @@ class PydanticMapper(Mapper[UUID]):
         while version < getattr(cls, "class_version", 1):
             getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
             version += 1
+        return cls, state
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        cls, state = self.state_of(stored_event)
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         return cast(DomainEventProtocol[UUID], cls.model_validate(state))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import socket
 import threading
 import time
 import uuid
@@ -55,7 +56,16 @@ class _Server(ThreadingHTTPServer):
 
 
 class LocalApi:
-    def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 8080) -> None:
+    """Serves on ``host:port``, or on ``sock``: a socket already listening, which several
+    processes share (each accepts connections from it), as several API instances would."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        sock: socket.socket | None = None,
+    ) -> None:
         api_handler = handler
 
         class Request(BaseHTTPRequestHandler):
@@ -106,8 +116,14 @@ class LocalApi:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass  # one line per request is logged by _serve
 
-        self.server = _Server((host, port), Request)
-        self.url = f"http://{host}:{self.server.server_address[1]}"
+        if sock is None:
+            self.server = _Server((host, port), Request)
+        else:
+            self.server = _Server(sock.getsockname(), Request, bind_and_activate=False)
+            self.server.socket.close()
+            self.server.socket = sock
+        host, port = self.server.socket.getsockname()[:2]
+        self.url = f"http://{host}:{port}"
 
     def start(self) -> LocalApi:
         threading.Thread(target=self.server.serve_forever, daemon=True, name="api").start()

@@ -9,9 +9,11 @@ so any boto3 client created there (handlers included) talks to it with no code c
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
+import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -57,6 +59,63 @@ class Provisioned:
     queues: dict[str, QueueRef]  # by rule name
 
 
+def speed_up_moto() -> None:
+    """moto is written for tests, not for an on-sale. Three of its hot spots, each patched to
+    return exactly what moto returns, in the process that runs moto's server:
+
+    - it compiles the same JSONPath expressions (a yacc table build each) for every event an
+      input transformer handles;
+    - it takes the time through two datetime conversions, once per message per check, and
+      checks every message of a queue for each message it sends or hands out;
+    - it counts every message of a queue to find the queue's retention period, and scans the
+      queue twice, a function call per message, to delete one.
+    """
+    import jsonpath_ng.ext
+    import moto.core.utils
+    import moto.sqs.models
+    from moto.sqs.exceptions import ReceiptHandleIsInvalid
+
+    parse = jsonpath_ng.ext.parse  # type: ignore[attr-defined]
+    if hasattr(parse, "cache_info"):
+        return
+    jsonpath_ng.ext.parse = functools.lru_cache(maxsize=256)(parse)  # type: ignore[attr-defined]
+    slow_unix_time = moto.core.utils.unix_time
+
+    def unix_time(dt: Any = None) -> float:
+        return time.time() if dt is None else slow_unix_time(dt)
+
+    def unix_time_millis(dt: Any = None) -> float:
+        return unix_time(dt) * 1000.0
+
+    def retained(backend: Any, queue_name: str, message: Any) -> bool:
+        period = int(backend.get_queue(queue_name).message_retention_period)
+        return bool(period + message.sent_timestamp / 1000 > time.time())
+
+    def visible(queue: Any) -> list[Any]:  # Queue.messages: visible and not delayed, in order
+        now = time.time() * 1000
+        return [m for m in queue._messages if now > m.visible_at and not now < m.delayed_until]
+
+    def delete(queue: Any, receipt_handle: str) -> None:  # Queue.delete_message
+        if receipt_handle in queue.deleted_messages:
+            return  # already deleted: moto accepts it again
+        for i, message in enumerate(queue._messages):
+            if message.receipt_handle == receipt_handle or receipt_handle in (
+                message._old_receipt_handles
+            ):
+                queue.pending_messages.discard(message)
+                queue.deleted_messages.update(message.all_receipt_handles)
+                del queue._messages[i]
+                return
+        raise ReceiptHandleIsInvalid()
+
+    moto.sqs.models.Queue.messages = property(visible)  # type: ignore[assignment,method-assign]
+    moto.sqs.models.Queue.delete_message = delete  # type: ignore[method-assign,assignment]
+    for module in (moto.core.utils, moto.sqs.models):
+        module.unix_time = unix_time  # type: ignore[attr-defined]
+        module.unix_time_millis = unix_time_millis  # type: ignore[attr-defined]
+    moto.sqs.models.SQSBackend.is_message_valid_based_on_retention_period = retained  # type: ignore[method-assign,assignment]
+
+
 class MotoServer:
     """moto's threaded server on a free loopback port.
 
@@ -71,6 +130,7 @@ class MotoServer:
 
     def start(self) -> MotoServer:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request
+        speed_up_moto()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
         MotoServer._running += 1

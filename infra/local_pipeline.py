@@ -16,13 +16,13 @@ import importlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from infra.dynamodb.client import ensure_table
-from infra.local_aws import Provisioned, provision
+from infra.local_aws import Provisioned, QueueRef, provision
 from infra.rules import RULES
 from infra.runners.lambda_runtime import Handler
 from infra.runners.sqs_poller import SqsPoller
@@ -41,6 +41,16 @@ class Resources:
     forwarder_dlq_url: str
     indexer_dlq_url: str
     stream_arn: str
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Resources:
+        data = json.loads(text)
+        raw = data.pop("provisioned")
+        queues = {name: QueueRef(**q) for name, q in raw.pop("queues").items()}
+        return cls(Provisioned(**raw, queues=queues), **data)
 
 
 def provision_all(
@@ -123,10 +133,13 @@ class LocalPipeline:
             QueueUrl=self.resources.forwarder_dlq_url, MessageBody=json.dumps(info)
         )
 
-    def start(self) -> LocalPipeline:
+    def start(self, only: Collection[str] | None = None) -> LocalPipeline:
+        """Run every function's pollers in threads (or `only` the functions named)."""
         queues = [poller for poller in self.queues.values() for _ in range(self.workers)]
         runners: list[Any] = [self.stream, self.index, *queues]
         for runner in runners:
+            if only is not None and runner.function_name not in only:
+                continue
             thread = threading.Thread(
                 target=runner.run,
                 args=(self._stop,),

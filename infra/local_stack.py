@@ -1,9 +1,13 @@
 """`make up`: the whole ledger on this machine, no AWS account and no Docker.
 
-DynamoDB Local (data kept under `.seatledger/`), moto for EventBridge and SQS, the pipeline's
-pollers and the API on http://127.0.0.1:8080, all in this process but DynamoDB Local's JVM.
-Resources are created when missing; consumers first catch up from the store's log (queues live
-in memory and start empty); one line says when it is ready; Ctrl-C stops everything.
+DynamoDB Local (data kept under `.seatledger/`), moto for EventBridge and SQS, each pipeline
+function and the API in processes of their own (`infra.local_functions`), as Lambda runs them:
+several workers per queue, several API processes on http://127.0.0.1:8080. Resources are created
+when missing; consumers first catch up from the index (queues live in memory and start empty);
+one line says when it is ready; Ctrl-C stops everything.
+
+Settings: SEATLEDGER_API_PORT (8080), SEATLEDGER_DYNAMODB_PORT (8000), SEATLEDGER_DATA_DIR
+(.seatledger), SEATLEDGER_API_WORKERS (2 processes), SEATLEDGER_QUEUE_WORKERS (4 per queue).
 """
 
 from __future__ import annotations
@@ -12,17 +16,21 @@ import json
 import logging
 import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from infra.dynamodb_local import PROJECT_ROOT, DynamoDBLocal
+from infra.dynamodb_local import PROJECT_ROOT, DynamoDBLocal, die_with_parent, free_port
 
 if TYPE_CHECKING:
     from infra.local_pipeline import Resources
 
+FUNCTIONS = ("stream-forwarder", "indexer", "payment", "reallocation", "read-models")
 LOCAL_ENV = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
@@ -42,6 +50,7 @@ log = logging.getLogger("seatledger")
 class Ports:
     api: int = int(os.environ.get("SEATLEDGER_API_PORT", "8080"))
     dynamodb: int = int(os.environ.get("SEATLEDGER_DYNAMODB_PORT", "8000"))
+    api_workers: int = int(os.environ.get("SEATLEDGER_API_WORKERS", "2"))
 
 
 def serve(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
@@ -60,26 +69,38 @@ def serve(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
 
 
 def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
-    # Imported here: handlers read the environment set above when first imported.
-    from handlers.api import handler as api_handler
-    from infra.local_api import LocalApi
-    from infra.local_aws import local_aws
-    from infra.local_pipeline import LocalPipeline, provision_all
+    # Imported here: they read the environment set above when first imported.
+    import boto3
+
+    from infra.local_aws import ENDPOINT_VARS
+    from infra.local_functions import API_FD, RESOURCES
+    from infra.local_pipeline import provision_all
     from infra.settings import Settings
     from infra.wiring import catch_up, dynamodb, simulated_gateway, ticketing
 
     settings = Settings.from_env()
-    with local_aws(settings.event_bus) as aws:
-        log.info("moto (EventBridge, SQS) on %s", aws.endpoint)
-        resources = provision_all(dynamodb(), aws.events, aws.sqs, settings)
+    os.environ["SEATLEDGER_DATA_DIR"] = str(data_dir)
+    with Children() as children:
+        moto_port = free_port()
+        children.start("moto", str(moto_port))
+        children.wait_ready()
+        os.environ.update(dict.fromkeys(ENDPOINT_VARS, f"http://127.0.0.1:{moto_port}"))
+        log.info("moto (EventBridge, SQS) on port %d", moto_port)
+        resources = provision_all(dynamodb(), boto3.client("events"), boto3.client("sqs"), settings)
+        (data_dir / RESOURCES).write_text(resources.to_json())
         app = ticketing(settings, simulated_gateway(settings))
         log.info("consumers caught up with the index (%d events)", catch_up(settings, app))
-        pipeline = LocalPipeline(settings, resources, data_dir / "checkpoints", aws.sqs).start()
-        api = LocalApi(api_handler, port=ports.api).start()
-        write_stack_file(data_dir, api.url, resources)
+        for function in FUNCTIONS:
+            children.start(function)
+        listener = socket.create_server(("127.0.0.1", ports.api), backlog=128)
+        for _ in range(max(1, ports.api_workers)):
+            children.start("api", env={API_FD: str(listener.fileno())}, fds=(listener.fileno(),))
+        children.wait_ready()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        write_stack_file(data_dir, url, resources)
         print(
-            f"seatledger ready: {api.url}  (seat map: {api.url}/?show=SHOW_ID, "
-            f"API spec: {api.url}/openapi.json); Ctrl-C stops",
+            f"seatledger ready: {url}  (seat map: {url}/?show=SHOW_ID, "
+            f"API spec: {url}/openapi.json); Ctrl-C stops",
             flush=True,
         )
         try:
@@ -87,8 +108,50 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
         finally:
             log.info("stopping")
             (data_dir / "stack.json").unlink(missing_ok=True)
-            api.stop()
-            pipeline.stop()
+            listener.close()
+
+
+class Children:
+    """The stack's processes: started, awaited until each says it is ready, and stopped."""
+
+    def __init__(self) -> None:
+        self.processes: list[tuple[str, subprocess.Popen[str]]] = []
+        self._ready = 0
+
+    def start(
+        self, name: str, *args: str, env: dict[str, str] | None = None, fds: tuple[int, ...] = ()
+    ) -> None:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local_functions", name, *args],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.PIPE,
+            text=True,
+            pass_fds=fds,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - no threads run here at fork time
+        )
+        self.processes.append((name, process))
+
+    def wait_ready(self) -> None:
+        for name, process in self.processes[self._ready :]:
+            assert process.stdout is not None
+            if process.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"{name} did not start (exit code {process.wait()})")
+        self._ready = len(self.processes)
+
+    def __enter__(self) -> Children:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for _, process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for name, process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                log.warning("%s did not stop; killing it", name)
+                process.kill()
 
 
 def write_stack_file(data_dir: Path, api_url: str, resources: Resources) -> None:

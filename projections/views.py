@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.contract import EventDetail
-from projections.base import Item, View, payload_of, stamp
+from projections.base import Fact, Item, View
 
 
 class SeatMap(View):
@@ -21,23 +20,23 @@ class SeatMap(View):
         {"ShowCreated", "SeatOpened", "SeatRequested", "SeatReleased", "SeatSold"}
     )
 
-    def key(self, detail: EventDetail) -> str:
-        kind = "show" if detail.detail_type == "ShowCreated" else "seat"
-        return f"{kind}#{detail.aggregate_id}"
+    def key(self, fact: Fact) -> str:
+        kind = "show" if fact.detail_type == "ShowCreated" else "seat"
+        return f"{kind}#{fact.aggregate_id}"
 
-    def apply(self, item: Item | None, detail: EventDetail) -> Item:
-        p, kind = payload_of(detail), detail.detail_type
+    def apply(self, item: Item | None, fact: Fact) -> Item:
+        p, kind = fact.payload, fact.detail_type
         if kind == "ShowCreated":
             return {
-                "pk": self.key(detail),
-                "show": str(detail.aggregate_id),
+                "pk": self.key(fact),
+                "show": str(fact.aggregate_id),
                 "name": p["name"],
                 "seat_count": p["seat_count"],
                 "price_bands": p["price_bands"],
             }
         if kind == "SeatOpened":
             item = {
-                "pk": self.key(detail),
+                "pk": self.key(fact),
                 "show_id": p["show_id"],
                 "label": p["label"],
                 "price_cents": p["price_cents"],
@@ -46,10 +45,10 @@ class SeatMap(View):
                 "queue_length": 0,
             }
         elif item is None:
-            raise ValueError(f"{kind} for unopened seat {detail.aggregate_id}")
+            raise ValueError(f"{kind} for unopened seat {fact.aggregate_id}")
         else:
             item = {**item, **_seat_change(item, kind, p)}
-        return {**item, "updated_at": stamp(detail)}
+        return {**item, "updated_at": fact.occurred_at}
 
 
 def _seat_change(item: Item, kind: str, p: dict[str, Any]) -> Item:
@@ -83,15 +82,15 @@ class Orders(View):
     name = "orders"
     detail_types = frozenset({"OrderPlaced", "OrderSeatsHeld", *_ORDER_STATUS})
 
-    def key(self, detail: EventDetail) -> str:
-        return f"order#{detail.aggregate_id}"
+    def key(self, fact: Fact) -> str:
+        return f"order#{fact.aggregate_id}"
 
-    def apply(self, item: Item | None, detail: EventDetail) -> Item:
-        p, at = payload_of(detail), stamp(detail)
-        if detail.detail_type == "OrderPlaced":
+    def apply(self, item: Item | None, fact: Fact) -> Item:
+        p, at = fact.payload, fact.occurred_at
+        if fact.detail_type == "OrderPlaced":
             item = {
-                "pk": self.key(detail),
-                "order_id": str(detail.aggregate_id),
+                "pk": self.key(fact),
+                "order_id": str(fact.aggregate_id),
                 "show_id": p["show_id"],
                 "customer_id": p["customer_id"],
                 "seats": p["seat_labels"],
@@ -104,13 +103,13 @@ class Orders(View):
                 "rejected_seat": None,
             }
         elif item is None:
-            raise ValueError(f"{detail.detail_type} for order {detail.aggregate_id} before placed")
+            raise ValueError(f"{fact.detail_type} for order {fact.aggregate_id} before placed")
         else:
             item = dict(item)
-            if detail.detail_type == "OrderSeatsHeld":
+            if fact.detail_type == "OrderSeatsHeld":
                 item["held"] = [*item["held"], *p["seat_labels"]]
             else:
-                status = _ORDER_STATUS[detail.detail_type]
+                status = _ORDER_STATUS[fact.detail_type]
                 item["status"] = status
                 item["status_times"] = {**item["status_times"], status: at}
                 item["payment_id"] = p.get("payment_id", item["payment_id"])
@@ -132,15 +131,15 @@ class Payments(View):
         }
     )
 
-    def key(self, detail: EventDetail) -> str:
-        return f"payment#{detail.aggregate_id}"
+    def key(self, fact: Fact) -> str:
+        return f"payment#{fact.aggregate_id}"
 
-    def apply(self, item: Item | None, detail: EventDetail) -> Item:
-        p, at = payload_of(detail), stamp(detail)
-        if detail.detail_type == "PaymentStarted":
+    def apply(self, item: Item | None, fact: Fact) -> Item:
+        p, at = fact.payload, fact.occurred_at
+        if fact.detail_type == "PaymentStarted":
             item = {
-                "pk": self.key(detail),
-                "payment_id": str(detail.aggregate_id),
+                "pk": self.key(fact),
+                "payment_id": str(fact.aggregate_id),
                 "order_id": p["order_id"],
                 "amount_cents": p["amount_cents"],
                 "status": "STARTED",
@@ -149,14 +148,14 @@ class Payments(View):
                 "started_at": at,
             }
         elif item is None:
-            raise ValueError(f"{detail.detail_type} for payment {detail.aggregate_id} before start")
+            raise ValueError(f"{fact.detail_type} for payment {fact.aggregate_id} before start")
         else:
             item = dict(item)
             attempts = [dict(a) for a in item["attempts"]]
-            if detail.detail_type == "PaymentAttempted":
+            if fact.detail_type == "PaymentAttempted":
                 attempts.append({"attempt": p["attempt"], "at": at, "result": "PENDING"})
             else:
-                result = detail.detail_type.removeprefix("Payment").upper()  # TIMEDOUT, ...
+                result = fact.detail_type.removeprefix("Payment").upper()  # TIMEDOUT, ...
                 for attempt in attempts:
                     if attempt["attempt"] == p["attempt"]:
                         attempt.update(result=result, answered_at=at, reason=p.get("reason"))

@@ -21,17 +21,20 @@ class Level(Enum):
 @dataclass(frozen=True)
 class Access:
     events: Level = Level.NONE
+    index: Level = Level.NONE
     read_models: Level = Level.NONE
     charges: Level = Level.NONE
 
 
 ACCESS: dict[str, Access] = {
-    # Reads log pages to fill in what a stream record does not carry.
-    "handlers.stream_forwarder.handler": Access(events=Level.READ),
+    # Nothing: it decodes each stream record itself, and the event source grants the stream.
+    "handlers.stream_forwarder.handler": Access(),
+    # Builds the index; reads an aggregate's events from the table to fill a gap.
+    "handlers.indexer.handler": Access(events=Level.READ, index=Level.READ_WRITE),
     # Reactions execute domain commands (saving events); payment also charges the gateway.
     "handlers.payment.handler": Access(events=Level.READ_WRITE, charges=Level.READ_WRITE),
     "handlers.reallocation.handler": Access(events=Level.READ_WRITE),
-    # Gap fill reads the log; the views are its own.
+    # Fills an aggregate's gap from the event table; the views are its own.
     "handlers.read_models.handler": Access(events=Level.READ, read_models=Level.READ_WRITE),
     # Not the charges: only the local stack's /dev route reads them.
     "handlers.api.handler": Access(events=Level.READ_WRITE, read_models=Level.READ),
@@ -44,6 +47,7 @@ def grant_tables(storage: Storage, handler: str, fn: ServiceFunction) -> None:
         raise KeyError(f"no table access defined for {handler!r}: add it to infra/cdk/access.py")
     access = ACCESS[handler]
     _grant(storage, storage.events, access.events, fn)
+    _grant(storage, storage.index, access.index, fn)
     for table in storage.read_models:
         _grant(storage, table, access.read_models, fn)
     _grant(storage, storage.charges, access.charges, fn)

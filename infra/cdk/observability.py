@@ -55,7 +55,7 @@ class Alarms(Construct):
         )
 
     def iterator_age(self, id: str, function: lambda_.IFunction, limit: Duration) -> cw.Alarm:
-        """The stream forwarder falling behind the event table (or stuck on a record)."""
+        """A stream consumer falling behind the event table (or stuck on a record)."""
         metric = function.metric(
             "IteratorAge", period=Duration.minutes(1), statistic=cw.Stats.MAXIMUM
         )

@@ -1,4 +1,4 @@
-"""The seatledger stack: wires storage, forwarder, bus, rule consumers, API and alarms."""
+"""The seatledger stack: wires storage, indexer, forwarder, bus, consumers, API and alarms."""
 
 from __future__ import annotations
 
@@ -15,12 +15,15 @@ from infra.cdk.consumers import RuleConsumer
 from infra.cdk.environment import ENV_VARS
 from infra.cdk.forwarder import StreamForwarder
 from infra.cdk.functions import LambdaCode
+from infra.cdk.indexer import Indexer
 from infra.cdk.observability import Alarms
 from infra.cdk.storage import Storage
 from infra.cdk.waf import ApiFirewall
 from infra.rules import RuleSpec
 
 ITERATOR_AGE_LIMIT = Duration.minutes(1)
+INDEX_PARTITIONS = 1  # as the local stack runs it: one sequence of dense ids
+GATEWAY_LATENCY_MS = 0  # the simulated gateway answers at once; latency is for benchmarks
 
 
 class SeatLedgerStack(Stack):
@@ -39,6 +42,14 @@ class SeatLedgerStack(Stack):
         self.bus = Bus(self, "Events")
         self.alarms = Alarms(self, "Alarms")
         environment = self._environment()
+
+        self.indexer = Indexer(
+            self, "Indexer", code=code, storage=self.storage, environment=environment
+        )
+        self.alarms.dead_letters("indexer-on-failure", self.indexer.on_failure)
+        self.alarms.iterator_age(
+            "indexer-iterator-age", self.indexer.handler.function, ITERATOR_AGE_LIMIT
+        )
 
         self.forwarder = StreamForwarder(
             self,
@@ -73,11 +84,18 @@ class SeatLedgerStack(Stack):
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
         CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)
         CfnOutput(self, "EventTableName", value=self.storage.events.table_name)
+        CfnOutput(self, "IndexTableName", value=self.storage.index.table_name)
         CfnOutput(self, "EventBusName", value=self.bus.bus.event_bus_name)
 
     def _environment(self) -> dict[str, str]:
-        """Every table and the bus by the names `infra.settings.Settings.from_env` reads."""
-        names = {"event_table": self.storage.events.table_name}
+        """Every table, the bus and the index's shape by the names `Settings.from_env` reads
+        (each function adds its own dead-letter queue)."""
+        names = {
+            "event_table": self.storage.events.table_name,
+            "index_table": self.storage.index.table_name,
+            "index_partitions": str(INDEX_PARTITIONS),
+            "gateway_latency_ms": str(GATEWAY_LATENCY_MS),
+        }
         names |= {role: table.table_name for role, table in self.storage.by_role.items()}
         names["event_bus"] = self.bus.bus.event_bus_name
         return {ENV_VARS[field]: value for field, value in names.items()}

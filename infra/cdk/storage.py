@@ -1,4 +1,4 @@
-"""The event table, the read-model tables and the simulated gateway's charges table."""
+"""The event table, its ordered index, the read-model tables and the gateway's charges table."""
 
 from __future__ import annotations
 
@@ -35,6 +35,17 @@ class Storage(Construct):
             deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        # Derived, like the read models: it holds only what the event table holds and can be
+        # rebuilt from it, so it goes with the stack. Only the indexer writes it: no stream.
+        self.index = ddb.Table(
+            self,
+            "Index",
+            partition_key=ddb.Attribute(name="pk", type=ddb.AttributeType.STRING),
+            sort_key=ddb.Attribute(name="sk", type=ddb.AttributeType.NUMBER),
+            billing_mode=ddb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=_RECOVERY,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
         self.indexed: list[ddb.Table] = []  # tables with a secondary index
         self.by_role: dict[str, ddb.Table] = {spec.role: self._table(spec) for spec in TABLES}
         self.charges = self.by_role[CHARGES.role]
@@ -50,7 +61,7 @@ class Storage(Construct):
         }
         hash_key, range_key = _keys(request["KeySchema"], types)
         # The charges table is the gateway's record of money taken: as precious as the events.
-        # Read models can be rebuilt from the log, so they go with the stack.
+        # Read models can be rebuilt from the index, so they go with the stack.
         precious = spec is CHARGES
         table = ddb.Table(
             self,

@@ -33,7 +33,8 @@ def replay(
         "no --from needed.",
     ),
 ) -> None:
-    """Rebuild views from the ordered index into their spare tables, swap each in when caught up.
+    """Rebuild views from the ordered index (in one pass) into their spare tables, and swap
+    each in when it has caught up.
 
     Readers keep the old copy until the swap. Nothing is charged: only views are replayed.
     """
@@ -68,25 +69,25 @@ def replay(
     )
     results: list[Any] = []
     with Progress(*columns, disable=ctx.obj.output.as_json, transient=False) as bar:
-        for view in views:
-            task = bar.add_task(view.name, total=None, rate=0.0)
+        tasks = {view.name: bar.add_task(view.name, total=None, rate=0.0) for view in views}
 
-            def progress(name: str, position: int, head: int, task: Any = task) -> None:
-                speed = bar.tasks[task].speed or 0.0
-                bar.update(task, completed=position, total=head, rate=speed)
+        def progress(name: str, position: int, head: int) -> None:
+            speed = bar.tasks[tasks[name]].speed or 0.0
+            bar.update(tasks[name], completed=position, total=head, rate=speed)
 
-            if start is not None:
-                try:
-                    replayer.start_at(replayer.shadow_for(view), start - 1)
-                except ClientError:
-                    fail(
-                        Exit.USAGE,
-                        f"{view.name}: a replay is under way; run without --from to resume it",
-                    )
+        for view in views if start is not None else []:
+            assert start is not None
             try:
-                results.append(replayer.replay(view, progress))
-            except KeyboardInterrupt:
-                fail(Exit.FAILED, f"{view.name}: interrupted; run the same command to resume")
+                replayer.start_at(replayer.shadow_for(view), start - 1)
+            except ClientError:
+                fail(
+                    Exit.USAGE,
+                    f"{view.name}: a replay is under way; run without --from to resume it",
+                )
+        try:
+            results = replayer.replay(views, progress)
+        except KeyboardInterrupt:
+            fail(Exit.FAILED, "interrupted; run the same command to resume")
     rows = [
         {
             "view": r.view,

@@ -30,19 +30,24 @@ from infra.pipeline.dead_letters import PoisonInput
 from infra.pipeline.source import StoreSource
 from infra.readmodels.codec import from_ddb, to_ddb
 from infra.retry import Backoff, error_code
-from projections.base import Item, View
+from projections.base import Fact, Item, View
 
 POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="projector")
 
 
-def fold(view: View, item: Item | None, events: Iterable[EventDetail]) -> Item | None:
+def fold(view: View, item: Item | None, events: Iterable[Fact]) -> Item | None:
     """The item after `events` (all of one aggregate, in version order, above its version)."""
-    for detail in events:
-        if detail.detail_type in view.detail_types:
-            item = view.apply(item, detail)
+    for fact in events:
+        if fact.detail_type in view.detail_types:
+            item = view.apply(item, fact)
         if item is not None:
-            item = {**item, "version": detail.aggregate_version}
+            item = {**item, "version": fact.aggregate_version}
     return item
+
+
+def key_of(view: View, detail: EventDetail) -> str:
+    """The view item a bus event concerns (its payload is not needed for that)."""
+    return view.key(Fact(detail.detail_type, detail.aggregate_id, 0, "", {}))
 
 
 @dataclass
@@ -60,7 +65,7 @@ class Projector:
         outcome: list[Outcome] = [None] * len(details)
         for i, detail in enumerate(details):
             if detail.detail_type in self.view.detail_types and not detail.test:
-                groups.setdefault(self.view.key(detail), []).append(i)
+                groups.setdefault(key_of(self.view, detail), []).append(i)
         if not groups:
             return outcome
         items = self._read(set(groups))

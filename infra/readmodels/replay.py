@@ -24,21 +24,21 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
 
-from eventsourcing.persistence import Mapper
+from eventsourcing.utils import get_topic
 
-from domain.contract import EventDetail
+from domain.contract import EVENT_TYPES
+from domain.mapping import PydanticMapper
 from infra.dynamodb.client import call_with_retry
 from infra.dynamodb.index_reader import IndexReader
 from infra.dynamodb.reads import paged_items
-from infra.pipeline.source import StoreSource, detail_of
+from infra.pipeline.source import StoreSource, detail_of, fact_of_stored
 from infra.readmodels.catalog import REFRESH_SECONDS, VIEW_ROLES, Catalog
 from infra.readmodels.codec import from_ddb, to_ddb
 from infra.readmodels.projector import Projector, fold
 from infra.retry import Backoff
 from infra.tables import TWINS
-from projections.base import Item, View
+from projections.base import Fact, Item, View
 from projections.views import VIEWS
 
 Progress = Callable[[str, int, int], None]  # view, events replayed, events in the index
@@ -73,7 +73,7 @@ class Replayer:
     backoff: Backoff = field(default_factory=Backoff)
 
     @property
-    def mapper(self) -> Mapper[UUID]:
+    def mapper(self) -> PydanticMapper:
         return self.source.mapper
 
     def shadow_for(self, view: View) -> str:
@@ -96,29 +96,36 @@ class Replayer:
         for reader in self.readers:
             self._set_position(table, reader.partition, position, fresh=True)
 
-    def replay(self, view: View, progress: Progress | None = None) -> ReplayResult:
-        started, shadow = time.monotonic(), self.shadow_for(view)
-        exact = Projector(self.client, shadow, view, self.source)
-        applied, waited = 0, 0.0
-        if not self.catalog.followed(view.name):
-            applied += self._bulk(view, shadow, progress)
-            self.catalog.follow(view.name, shadow)
+    def replay(self, views: list[View], progress: Progress | None = None) -> list[ReplayResult]:
+        """Rebuild `views` in one pass over the index; each is swapped in once caught up."""
+        started = time.monotonic()
+        shadows = {view.name: self.shadow_for(view) for view in views}
+        applied, waited = dict.fromkeys(shadows, 0), 0.0
+        fresh = [view for view in views if not self.catalog.followed(view.name)]
+        if fresh:
+            applied.update(self._bulk(fresh, shadows, progress))
+            for view in fresh:
+                self.catalog.follow(view.name, shadows[view.name])
             waited += self._settle()
-        applied += self._catch_up(view, shadow, exact)
-        old = getattr(self.catalog.live(fresh=True), VIEW_ROLES[view.name])
-        if old != shadow:
-            self.catalog.swap(view.name, old, shadow)
-            waited += self._settle()
-            applied += self._catch_up(view, shadow, exact)
-        for reader in self.readers:  # the live table needs no positions
-            self.client.delete_item(
-                TableName=shadow, Key={"pk": {"S": self._position_key(reader.partition)}}
-            )
-        if progress:
-            total = sum(r.max_notification_id() or 0 for r in self.readers)
-            progress(view.name, total, total)
+        exact = {v.name: Projector(self.client, shadows[v.name], v, self.source) for v in views}
+        for view in views:
+            applied[view.name] += self._catch_up(view, shadows[view.name], exact[view.name])
+        old = {v.name: getattr(self.catalog.live(fresh=True), VIEW_ROLES[v.name]) for v in views}
+        for view in views:
+            if old[view.name] != shadows[view.name]:
+                self.catalog.swap(view.name, old[view.name], shadows[view.name])
+        waited += self._settle()
+        for view in views:
+            applied[view.name] += self._catch_up(view, shadows[view.name], exact[view.name])
+            for reader in self.readers:  # the live table needs no positions
+                self.client.delete_item(
+                    TableName=shadows[view.name],
+                    Key={"pk": {"S": self._position_key(reader.partition)}},
+                )
         busy = time.monotonic() - started - waited  # the wait for consumers is not replay work
-        return ReplayResult(view.name, old, shadow, applied, busy)
+        return [
+            ReplayResult(v.name, old[v.name], shadows[v.name], applied[v.name], busy) for v in views
+        ]
 
     def _settle(self) -> float:
         # Consumers re-read the catalog every REFRESH_SECONDS; what they applied to the old
@@ -126,39 +133,55 @@ class Replayer:
         time.sleep(self.settle_seconds)
         return self.settle_seconds
 
-    def _bulk(self, view: View, shadow: str, progress: Progress | None) -> int:
-        applied = 0
+    def _bulk(
+        self, views: list[View], shadows: dict[str, str], progress: Progress | None
+    ) -> dict[str, int]:
+        """Fold each view's events from the index in memory; write what changed in bulk."""
+        applied = {view.name: 0 for view in views}
         total = sum(r.max_notification_id() or 0 for r in self.readers)
-        done = sum(self._position(shadow, r.partition) for r in self.readers)
+        topics = sorted({get_topic(EVENT_TYPES[t]) for v in views for t in v.detail_types})
+        done = 0
         for reader in self.readers:
-            position = self._position(shadow, reader.partition)
-            items: dict[str, Item] = {}
-            complete = position == 0  # every item of this shadow is in `items`
-            while batch := reader.select_notifications(position + 1, self.page):
-                details = [detail_of(self.mapper, reader.app, n) for n in batch]
-                mine = [d for d in details if d.detail_type in view.detail_types]
-                if not complete:
-                    missing = {view.key(d) for d in mine} - set(items)
-                    items.update(self._read(shadow, missing))
-                changed = self._fold(view, items, mine)
-                self._write(shadow, [items[key] for key in changed])
+            starts = {v.name: self._position(shadows[v.name], reader.partition) for v in views}
+            items: dict[str, dict[str, Item]] = {v.name: {} for v in views}
+            position = min(starts.values())
+            while batch := reader.select_notifications(position + 1, self.page, topics=topics):
+                facts = [(n.id, fact_of_stored(self.mapper, n)) for n in batch]
+                writes = []
+                for view in views:
+                    mine = [f for nid, f in facts if nid > starts[view.name]]
+                    mine = [f for f in mine if f.detail_type in view.detail_types]
+                    changed = self._fold(
+                        view,
+                        shadows[view.name],
+                        items[view.name],
+                        mine,
+                        resumed=starts[view.name] > 0,
+                    )
+                    writes += [(shadows[view.name], items[view.name][k]) for k in changed]
+                    applied[view.name] += len(mine)
+                self._write(writes)
                 position = batch[-1].id
-                self._set_position(shadow, reader.partition, position)
-                applied += len(mine)
-                done += len(batch)
+                for view in views:
+                    self._set_position(shadows[view.name], reader.partition, position)
+                done = position
                 if progress:
-                    progress(view.name, done, max(total, done))
+                    for view in views:
+                        progress(view.name, done, max(total, done))
         return applied
 
-    @staticmethod
-    def _fold(view: View, items: dict[str, Item], details: list[EventDetail]) -> set[str]:
+    def _fold(
+        self, view: View, shadow: str, items: dict[str, Item], facts: list[Fact], resumed: bool
+    ) -> set[str]:
+        if resumed:  # items written before an interruption are in the shadow, not in memory
+            items.update(self._read(shadow, {view.key(f) for f in facts} - set(items)))
         changed: set[str] = set()
-        for detail in details:
-            key = view.key(detail)
+        for fact in facts:
+            key = view.key(fact)
             item = items.get(key)
-            if item is not None and int(item["version"]) >= detail.aggregate_version:
+            if item is not None and int(item["version"]) >= fact.aggregate_version:
                 continue  # written before an interruption
-            new = fold(view, item, [detail])
+            new = fold(view, item, [fact])
             if new is not None:
                 items[key] = new
                 changed.add(key)
@@ -179,9 +202,17 @@ class Replayer:
                 applied += sum(1 for d in details if d.detail_type in view.detail_types)
         return applied
 
-    def _write(self, table: str, items: list[Item]) -> None:
-        requests = [items[i : i + 25] for i in range(0, len(items), 25)]  # BatchWriteItem's limit
-        for done in WRITERS.map(lambda chunk: self._write_chunk(table, chunk), requests):
+    def _write(self, writes: list[tuple[str, Item]]) -> None:
+        """Every item, 25 to a BatchWriteItem, several requests at once."""
+        by_table: dict[str, list[Item]] = {}
+        for table, item in writes:
+            by_table.setdefault(table, []).append(item)
+        requests = [
+            (table, items[i : i + 25])  # BatchWriteItem's limit
+            for table, items in by_table.items()
+            for i in range(0, len(items), 25)
+        ]
+        for done in WRITERS.map(lambda request: self._write_chunk(*request), requests):
             assert done is None
 
     def _write_chunk(self, table: str, chunk: list[Item]) -> None:

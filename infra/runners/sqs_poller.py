@@ -98,7 +98,8 @@ class SqsPoller:
             try:
                 self.poll_once(self.wait_seconds)
             except Exception as e:  # the queue service is unreachable: keep polling
-                log.warning("queue poll failed, retrying: %r", e)
+                if not stop.is_set():  # services stopping with us are not news
+                    log.warning("queue poll failed, retrying: %r", e)
                 stop.wait(1.0)
 
     def poll_once(self, wait_seconds: int = 0) -> PollResult:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ from infra.runners.checkpoints import ShardCheckpoints
 from infra.runners.lambda_runtime import Handler, WholeBatchFailure, failed_items, invoke
 
 Record = dict[str, Any]
+SHARD_LISTING_SECONDS = 5.0
 OnFailure = Callable[[dict[str, Any], dict[str, Any]], None]
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ class StreamPoller:
     checkpoints: ShardCheckpoints = field(init=False)
     _iterators: dict[str, str] = field(init=False, default_factory=dict)
     _failures: dict[str, tuple[str, int]] = field(init=False, default_factory=dict)
+    _listing: tuple[float, list[dict[str, Any]] | None] = field(init=False, default=(0.0, None))
 
     def __post_init__(self) -> None:
         self.checkpoints = ShardCheckpoints(self.checkpoint_path)
@@ -88,7 +91,8 @@ class StreamPoller:
             except (
                 Exception
             ) as e:  # the service is down or restarting: keep polling, as Lambda does
-                log.warning("stream poll failed, retrying: %r", e)
+                if not stop.is_set():  # services stopping with us are not news
+                    log.warning("stream poll failed, retrying: %r", e)
                 self._iterators.clear()
                 stop.wait(max(self.poll_interval, 1.0))
 
@@ -96,7 +100,12 @@ class StreamPoller:
         """One GetRecords (and at most one invocation) per ready shard; records processed."""
         return sum([self._poll_shard(shard) for shard in self._ready_shards()])
 
-    def _ready_shards(self) -> list[str]:
+    def _shards(self) -> list[dict[str, Any]]:
+        """The stream's shards, listed again every few seconds or when one closes (as Lambda
+        discovers shards): listing on every poll costs more than the records."""
+        at, shards = self._listing
+        if shards is not None and time.monotonic() - at < SHARD_LISTING_SECONDS:
+            return shards
         shards, start = [], None
         while True:
             page: dict[str, str] = {"ExclusiveStartShardId": start} if start else {}
@@ -105,6 +114,11 @@ class StreamPoller:
             start = desc["StreamDescription"].get("LastEvaluatedShardId")
             if not start:
                 break
+        self._listing = (time.monotonic(), shards)
+        return shards
+
+    def _ready_shards(self) -> list[str]:
+        shards = self._shards()
         listed = {s["ShardId"] for s in shards}
         # A child waits for its parent to be drained; a parent past retention is not listed.
         return [
@@ -158,8 +172,9 @@ class StreamPoller:
         if records:
             self.checkpoints.advance(shard, _seq(records[-1]))
         self._failures.pop(shard, None)
-        if after is None:  # a closed shard, read to its end
+        if after is None:  # a closed shard, read to its end: its children may start
             self.checkpoints.drain(shard)
+            self._listing = (0.0, None)
             self._iterators.pop(shard, None)
         else:
             self._iterators[shard] = after

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aws_cdk import CfnElement
 from aws_cdk.assertions import Match
 
-from infra.cdk.environment import ENV_VARS, FIXED
+from infra.cdk.environment import ENV_VARS, FIXED, powertools
 from infra.rules import RULES
 from infra.settings import Settings
 from tests.cdk.conftest import Synthesized, ref
 
 HANDLERS = {
     "handlers.stream_forwarder.handler",
+    "handlers.indexer.handler",
     "handlers.api.handler",
     *(spec.handler for spec in RULES),
 }
@@ -25,11 +27,15 @@ def _functions(synth: Synthesized) -> dict[str, dict[str, Any]]:
 
 
 def test_env_var_names_are_the_ones_settings_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ENV_VARS.values():
-        monkeypatch.setenv(name, f"value-of-{name}")
-    settings = Settings.from_env()
+    defaults = Settings()
+    values: dict[str, object] = {}
     for field, name in ENV_VARS.items():
-        assert getattr(settings, field) == f"value-of-{name}", field
+        numeric = isinstance(getattr(defaults, field), int)
+        values[field] = 7 if numeric else f"value-of-{name}"
+        monkeypatch.setenv(name, str(values[field]))
+    settings = Settings.from_env()
+    for field in ENV_VARS:
+        assert getattr(settings, field) == values[field], field
 
 
 def test_one_function_per_handler_on_one_runtime(synth: Synthesized) -> None:
@@ -50,8 +56,18 @@ def test_environment(synth: Synthesized) -> None:
     (bus_id,) = synth.of_type("AWS::Events::EventBus")
     tables = synth.of_type("AWS::DynamoDB::Table")
     table_refs = {ref(k)["Ref"] for k in tables}
+    index = synth.stack.storage.index.node.default_child
+    assert isinstance(index, CfnElement)
     for function in _functions(synth).values():
         env = function["Environment"]["Variables"]
+        # Exactly what settings read, the fixed names and Powertools' (the API parks nothing).
+        expected = set(ENV_VARS.values()) | set(FIXED) | set(powertools("any"))
+        if function["Handler"] == "handlers.api.handler":
+            expected.discard("DEAD_LETTER_QUEUE_URL")
+        assert set(env) == expected, function["Handler"]
+        assert env["DYNAMODB_INDEX_TABLE"] == ref(synth.stack.get_logical_id(index))
+        assert env["DYNAMODB_INDEX_PARTITIONS"] == "1"
+        assert env["SEATLEDGER_GATEWAY_LATENCY_MS"] == "0"
         assert {k: env[k] for k in FIXED} == {
             "CREATE_TABLE": "no",
             "PERSISTENCE_MODULE": "infra.dynamodb",
@@ -132,7 +148,7 @@ def test_every_dead_letter_queue_depth_alarms(synth: Synthesized) -> None:
         for q in queues.values()
         if "RedrivePolicy" in q["Properties"]
     }
-    # The forwarder's on-failure queue is the one queue that is neither a source nor a DLQ.
+    # The stream consumers' on-failure queues are the ones neither a source nor a DLQ.
     parked = (
         set(queues)
         - dead_letter_ids
@@ -141,20 +157,25 @@ def test_every_dead_letter_queue_depth_alarms(synth: Synthesized) -> None:
     alarms = _alarms(synth, "ApproximateNumberOfMessagesVisible")
     (topic_id,) = synth.of_type("AWS::SNS::Topic")
     watched = {a["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for a in alarms}
-    assert watched == dead_letter_ids | parked and len(parked) == 1
+    assert watched == dead_letter_ids | parked and len(parked) == 2
     for alarm in alarms:
         assert alarm["Threshold"] == 0
         assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
         assert alarm["AlarmActions"] == [ref(topic_id)]
 
 
-def test_forwarder_iterator_age_alarms(synth: Synthesized) -> None:
-    (alarm,) = _alarms(synth, "IteratorAge")
-    (function_id,) = [
+def test_stream_consumers_iterator_age_alarms(synth: Synthesized) -> None:
+    stream_functions = sorted(
         k
         for k, f in _functions(synth).items()
-        if f["Handler"] == "handlers.stream_forwarder.handler"
-    ]
-    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": ref(function_id)}]
+        if f["Handler"] in {"handlers.stream_forwarder.handler", "handlers.indexer.handler"}
+    )
+    alarms = _alarms(synth, "IteratorAge")
     (topic_id,) = synth.of_type("AWS::SNS::Topic")
-    assert alarm["AlarmActions"] == [ref(topic_id)]
+    watched = []
+    for alarm in alarms:
+        (dimension,) = alarm["Dimensions"]
+        assert dimension["Name"] == "FunctionName"
+        watched.append(dimension["Value"]["Ref"])
+        assert alarm["AlarmActions"] == [ref(topic_id)]
+    assert sorted(watched) == stream_functions and len(stream_functions) == 2

@@ -1,4 +1,4 @@
-"""The stack's data path: tables, stream forwarder, bus, rules and queues."""
+"""The stack's data path: tables, indexer, stream forwarder, bus, rules and queues."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import json
 from typing import Any
 
 import pytest
+from aws_cdk import CfnElement
 from aws_cdk.assertions import Match
 
 from infra.rules import RULES
 from infra.tables import TABLES, create_request
 from tests.cdk.conftest import Synthesized, arn, ref
 
-LOG_FILTER = {"dynamodb": {"NewImage": {"kind": {"S": ["log"]}}}}
+TIP_FILTER = {"dynamodb": {"NewImage": {"kind": {"S": ["tip"]}}}}
+FORWARDER = "handlers.stream_forwarder.handler"
+INDEXER = "handlers.indexer.handler"
 
 
 def _event_table(synth: Synthesized) -> tuple[str, dict[str, Any]]:
@@ -22,6 +25,26 @@ def _event_table(synth: Synthesized) -> tuple[str, dict[str, Any]]:
         if "StreamSpecification" in r["Properties"]
     ]
     return found
+
+
+def _index_table(synth: Synthesized) -> tuple[str, dict[str, Any]]:
+    index = synth.stack.storage.index.node.default_child
+    assert isinstance(index, CfnElement)
+    table_id = synth.stack.get_logical_id(index)
+    return table_id, synth.resources[table_id]
+
+
+def _stream_consumers(synth: Synthesized) -> dict[str, dict[str, Any]]:
+    """handler -> its mapping on the event table's stream, and the function."""
+    table_id, _ = _event_table(synth)
+    consumers = {}
+    for resource in synth.of_type("AWS::Lambda::EventSourceMapping").values():
+        mapping = resource["Properties"]
+        if mapping["EventSourceArn"] == {"Fn::GetAtt": [table_id, "StreamArn"]}:
+            function = synth.resources[mapping["FunctionName"]["Ref"]]["Properties"]
+            assert function["Handler"] not in consumers, "two mappings for one handler"
+            consumers[function["Handler"]] = {"mapping": mapping, "function": function}
+    return consumers
 
 
 def _consumer_of(synth: Synthesized, source: dict[str, Any]) -> dict[str, Any]:
@@ -51,7 +74,7 @@ def test_event_table_streams_new_images_and_is_protected(synth: Synthesized) -> 
 
 
 def test_every_table_has_point_in_time_recovery(synth: Synthesized) -> None:
-    synth.template.resource_count_is("AWS::DynamoDB::Table", 1 + len(TABLES))
+    synth.template.resource_count_is("AWS::DynamoDB::Table", 2 + len(TABLES))
     synth.template.all_resources_properties(
         "AWS::DynamoDB::Table",
         {"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}},
@@ -76,22 +99,61 @@ def test_tables_have_the_shape_the_local_stack_creates(synth: Synthesized, spec:
     } in shapes
 
 
-def test_stream_mapping_fails_safely(synth: Synthesized) -> None:
-    table_id, _ = _event_table(synth)
-    consumer = _consumer_of(synth, {"Fn::GetAtt": [table_id, "StreamArn"]})
+def test_index_table_is_derived_and_recoverable(synth: Synthesized) -> None:
+    _, table = _index_table(synth)
+    props = table["Properties"]
+    assert props["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert sorted(props["AttributeDefinitions"], key=str) == [
+        {"AttributeName": "pk", "AttributeType": "S"},
+        {"AttributeName": "sk", "AttributeType": "N"},
+    ]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert "StreamSpecification" not in props and "GlobalSecondaryIndexes" not in props
+    # Rebuilt from the event table, so it goes with the stack, like the read models.
+    assert table["DeletionPolicy"] == "Delete"
+
+
+def test_stream_mappings_read_tips_and_fail_safely(synth: Synthesized) -> None:
+    consumers = _stream_consumers(synth)
+    assert set(consumers) == {FORWARDER, INDEXER}
+    for handler, consumer in consumers.items():
+        mapping = consumer["mapping"]
+        assert mapping["StartingPosition"] == "TRIM_HORIZON", handler
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"], handler
+        assert mapping["BisectBatchOnFunctionError"] is True, handler
+        filters = mapping["FilterCriteria"]["Filters"]
+        assert [json.loads(f["Pattern"]) for f in filters] == [TIP_FILTER], handler
+        on_failure = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+        queue_id = on_failure["Fn::GetAtt"][0]
+        assert synth.resources[queue_id]["Type"] == "AWS::SQS::Queue", handler
+        # Undecodable records go to the same queue, by the URL the handler reads.
+        env = consumer["function"]["Environment"]["Variables"]
+        assert env["DEAD_LETTER_QUEUE_URL"] == ref(queue_id), handler
+
+
+def test_forwarder_mapping_is_parallel_and_bounded(synth: Synthesized) -> None:
+    consumer = _stream_consumers(synth)[FORWARDER]
     mapping = consumer["mapping"]
-    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert mapping["BisectBatchOnFunctionError"] is True
+    # Order is needed per aggregate (per tip item) only, which a parallelized shard keeps.
+    assert mapping["ParallelizationFactor"] == 10
     assert 0 <= mapping["MaximumRetryAttempts"] <= 100
     assert 60 <= mapping["MaximumRecordAgeInSeconds"] <= 86_400
-    on_failure = mapping["DestinationConfig"]["OnFailure"]["Destination"]
-    queue_id = on_failure["Fn::GetAtt"][0]
-    assert synth.resources[queue_id]["Type"] == "AWS::SQS::Queue"
-    assert [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]] == [LOG_FILTER]
-    function = consumer["function"]
-    assert function["Handler"] == "handlers.stream_forwarder.handler"
-    # Undecodable records go to the same queue, by the URL the handler reads.
-    assert function["Environment"]["Variables"]["DEAD_LETTER_QUEUE_URL"] == ref(queue_id)
+    assert "ReservedConcurrentExecutions" not in consumer["function"]
+
+
+def test_indexer_mapping_never_skips_and_has_one_writer(synth: Synthesized) -> None:
+    consumer = _stream_consumers(synth)[INDEXER]
+    mapping = consumer["mapping"]
+    assert mapping["BatchSize"] == 1000
+    assert mapping["ParallelizationFactor"] == 1
+    # -1 is infinite: a failing batch is retried until indexed, never aged out.
+    assert mapping["MaximumRetryAttempts"] == -1
+    assert mapping.get("MaximumRecordAgeInSeconds", -1) == -1
+    assert consumer["function"]["ReservedConcurrentExecutions"] == 1
 
 
 def test_one_rule_per_spec_with_its_exact_pattern(synth: Synthesized) -> None:
@@ -139,7 +201,7 @@ def test_every_rule_target_queue_redrives_to_a_dead_letter_queue(synth: Synthesi
 
 def test_every_queue_is_encrypted_and_tls_only(synth: Synthesized) -> None:
     queues = synth.of_type("AWS::SQS::Queue")
-    assert len(queues) == 1 + 2 * len(RULES)
+    assert len(queues) == 2 + 2 * len(RULES)
     for queue_id, queue in queues.items():
         assert queue["Properties"].get("SqsManagedSseEnabled") is True, queue_id
         synth.template.has_resource_properties(

@@ -63,12 +63,12 @@ def test_replayed_views_equal_the_live_ones_after_a_busy_on_sale(
         for view in VIEWS:  # each replay is interrupted once, then resumed
             stops = [StopsAfter(readers[0], 2)]
             with pytest.raises(Interrupted):
-                Replayer(dynamodb(), catalog, stops, source(app), page=5).replay(view)
+                Replayer(dynamodb(), catalog, stops, source(app), page=5).replay([view])
             assert catalog.shadow(view.name), "the shadow is left to resume"
             assert getattr(catalog.live(fresh=True), f"{view.name}_table") == getattr(
                 stack.settings, f"{view.name}_table"
             ), "nothing swapped before it caught up"
-            result = Replayer(dynamodb(), catalog, readers, source(app), page=5).replay(view)
+            (result,) = Replayer(dynamodb(), catalog, readers, source(app), page=5).replay([view])
             assert result.new_table != result.old_table
             assert catalog.shadow(view.name) is None
 

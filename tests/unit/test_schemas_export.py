@@ -149,3 +149,4 @@ def test_export_to_an_unwritable_place_fails_cleanly(tmp_path: Path) -> None:
     blocker.write_text("")
     result = CliRunner().invoke(app, ["schemas", "export", str(blocker)])
     assert result.exit_code == 1 and "cannot write" in result.output
+

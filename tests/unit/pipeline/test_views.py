@@ -9,7 +9,7 @@ from typing import Any
 from domain.base import DomainEvent
 from domain.contract import EventDetail, to_detail
 from domain.events import SeatOpened, SeatReleased, SeatRequested, SeatSold
-from projections.base import Item
+from projections.base import Item, fact_of
 from projections.views import SeatMap
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
@@ -26,7 +26,7 @@ def detail(cls: type[DomainEvent], version: int, **fields: Any) -> EventDetail:
 def fold(*details: EventDetail) -> Item:
     view, item = SeatMap(), None
     for d in details:
-        item = view.apply(item, d)
+        item = view.apply(item, fact_of(d))
     assert item is not None
     return item
 

@@ -1,0 +1,88 @@
+"""One local function per process, as Lambda runs each function apart from the others.
+
+    python -m infra.local_functions moto PORT        EventBridge and SQS (moto's server)
+    python -m infra.local_functions api              the API, on the listening socket it inherits
+    python -m infra.local_functions FUNCTION         stream-forwarder, indexer, or a rule's queue
+
+`make up` (`infra.local_stack`) starts these and stops them. Each prints one line, "ready", on
+its standard output once it serves; logs go to standard error. SIGINT or SIGTERM stops it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+API_FD = "SEATLEDGER_API_FD"  # the listening socket an API process inherits
+RESOURCES = "resources.json"  # in the data directory: what the stack provisioned
+QUEUE_WORKERS = "SEATLEDGER_QUEUE_WORKERS"  # threads per queue, as Lambda's concurrent instances
+DEFAULT_QUEUE_WORKERS = 4
+
+
+def serve(name: str, args: list[str], stop: threading.Event, data_dir: Path) -> None:
+    if name == "moto":
+        from moto.server import ThreadedMotoServer
+
+        from infra.local_aws import speed_up_moto
+
+        speed_up_moto()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(args[0]), verbose=False)
+        server.start()
+        _ready_until(stop)
+        server.stop()
+        return
+    if name == "api":
+        from handlers.api import handler
+        from infra.local_api import LocalApi
+
+        api = LocalApi(handler, sock=socket.socket(fileno=int(os.environ[API_FD]))).start()
+        _ready_until(stop)
+        api.stop()
+        return
+    import boto3
+
+    from infra.local_pipeline import LocalPipeline, Resources
+    from infra.settings import Settings
+
+    resources = Resources.from_json((data_dir / RESOURCES).read_text())
+    workers = int(os.environ.get(QUEUE_WORKERS) or DEFAULT_QUEUE_WORKERS)
+    pipeline = LocalPipeline(
+        Settings.from_env(),
+        resources,
+        data_dir / "checkpoints",
+        boto3.client("sqs"),
+        workers=workers,
+    ).start(only={name})
+    _ready_until(stop)
+    pipeline.stop()
+
+
+def _ready_until(stop: threading.Event) -> None:
+    print("ready", flush=True)
+    stop.wait()
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    data_dir = Path(os.environ["SEATLEDGER_DATA_DIR"])
+    serve(sys.argv[1], sys.argv[2:], stop, data_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
