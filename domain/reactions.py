@@ -65,7 +65,11 @@ class Reactions(Application[UUID]):
         except GatewayTimeout:
             self._retry(lambda: self._record_timeout(payment.id))
             raise  # the command is retried later, with the same key
-        self.record_payment_outcome(payment.id, result)
+        try:  # on the payment just saved: no second read in the usual case
+            payment.record(result)
+            self.save(payment)
+        except IntegrityError:  # another attempt recorded something meanwhile: read again
+            self.record_payment_outcome(payment.id, result)
 
     def _open_attempt(self, order_id: UUID) -> tuple[Payment, str] | None:
         order = self._find(Order, order_id)

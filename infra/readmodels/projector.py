@@ -1,13 +1,14 @@
 """Keeps one view exact per aggregate, under duplicate, late and out-of-order delivery.
 
-Each view item belongs to one aggregate and records the aggregate version it has applied
-(``version``). For the events of a batch, per aggregate:
+Each view item belongs to one aggregate and records the aggregate version it reflects
+(``version``). For the events of a batch, per aggregate, the aggregate's events are read from
+the store (strongly consistent; one query returns its recent history whatever version one asks
+from), folded from the first, and the item is written on condition that the stored item is
+older. So:
 
-- at or below the item's version: a duplicate or a late event; nothing changes;
-- above it: the aggregate's events after that version are read from the store, strongly
-  consistent, and applied in order (this fills any gap; the bus payload is never applied), and
-  the item is written on condition that its version is still the one read;
-- two workers racing on one item: one wins, the other re-reads and finds its work done.
+- a duplicate or late event changes nothing (the item is already at or past its version);
+- a gap is filled: the fold holds every stored event, never the bus payload;
+- two workers racing on one item: the one with the newer fold wins, whatever the order.
 
 Different aggregates are independent: they are worked on in parallel, and no position is
 shared by every event.
@@ -15,8 +16,7 @@ shared by every event.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +28,7 @@ from infra.dynamodb.client import call_with_retry
 from infra.pipeline.consumer import Outcome
 from infra.pipeline.dead_letters import PoisonInput
 from infra.pipeline.source import StoreSource
-from infra.readmodels.codec import from_ddb, to_ddb
+from infra.readmodels.codec import to_ddb
 from infra.retry import Backoff, error_code
 from projections.base import Fact, Item, View
 
@@ -57,7 +57,6 @@ class Projector:
     view: View
     source: StoreSource
     backoff: Backoff = field(default_factory=lambda: Backoff(attempts=12, base=0.01, cap=0.5))
-    sleep: Callable[[float], None] = time.sleep
 
     def apply(self, details: list[EventDetail]) -> list[Outcome]:
         """Bring the view up to each detail it concerns; one outcome per detail."""
@@ -66,11 +65,8 @@ class Projector:
         for i, detail in enumerate(details):
             if detail.detail_type in self.view.detail_types and not detail.test:
                 groups.setdefault(key_of(self.view, detail), []).append(i)
-        if not groups:
-            return outcome
-        items = self._read(set(groups))
         work = {
-            key: POOL.submit(self._bring_up, items.get(key), [details[i] for i in indexes])
+            key: POOL.submit(self._bring_up, [details[i] for i in indexes])
             for key, indexes in groups.items()
         }
         for key, future in work.items():
@@ -82,72 +78,33 @@ class Projector:
                 outcome[i] = result
         return outcome
 
-    def _bring_up(self, item: Item | None, delivered: list[EventDetail]) -> list[Outcome]:
-        """Apply the store's events to one item up to (at least) every delivered version."""
-        sleeps = self.backoff.sleeps()
-        while True:
-            version = int(item["version"]) if item else 0
-            if all(d.aggregate_version <= version for d in delivered):
-                return [None] * len(delivered)
-            aggregate_id = delivered[0].aggregate_id
-            events = self.source.after(aggregate_id, version)
-            stored = {d.aggregate_version: d for d in events}
-            results: list[Outcome] = []
-            for d in delivered:
-                try:
-                    if d.aggregate_version > version:
-                        self.source.check(d, stored.get(d.aggregate_version))
-                    results.append(None)
-                except PoisonInput as e:
-                    results.append(e)
-            new = fold(self.view, item, events)
-            if new is None or new == item or self._put(new, version):
-                return results
-            delay = next(sleeps, None)  # another worker moved the item: read it again
-            if delay is None:
-                raise RuntimeError(f"{self.view.name}: item of {aggregate_id} kept moving")
-            self.sleep(delay)
-            item = self._read({new["pk"]}).get(new["pk"])
+    def _bring_up(self, delivered: list[EventDetail]) -> list[Outcome]:
+        """Fold one aggregate's stored events into its item; check each delivered event."""
+        events = self.source.after(delivered[0].aggregate_id, 0)
+        stored = {fact.aggregate_version: fact for fact in events}
+        results: list[Outcome] = []
+        for detail in delivered:
+            try:
+                self.source.check(detail, stored.get(detail.aggregate_version))
+                results.append(None)
+            except PoisonInput as e:
+                results.append(e)
+        item = fold(self.view, None, events)
+        if item is not None:
+            self._put(item)
+        return results
 
-    def _put(self, item: Item, old_version: int) -> bool:
-        condition = (
-            {"ConditionExpression": "attribute_not_exists(pk)"}
-            if old_version == 0
-            else {
-                "ConditionExpression": "version = :old",
-                "ExpressionAttributeValues": {":old": {"N": str(old_version)}},
-            }
-        )
+    def _put(self, item: Item) -> None:
+        """Write the item unless the stored one is as new (a duplicate, or a later fold)."""
         try:
             call_with_retry(
                 self.client.put_item,
                 self.backoff,
                 TableName=self.table,
                 Item=to_ddb(item),
-                **condition,
+                ConditionExpression="attribute_not_exists(pk) OR version < :new",
+                ExpressionAttributeValues={":new": {"N": str(item["version"])}},
             )
-            return True
         except ClientError as e:
-            if error_code(e) == "ConditionalCheckFailedException":
-                return False
-            raise
-
-    def _read(self, keys: set[str]) -> dict[str, Item]:
-        found: dict[str, Item] = {}
-        wanted = sorted(keys)
-        for start in range(0, len(wanted), 100):  # BatchGetItem's limit
-            request: dict[str, Any] = {
-                self.table: {
-                    "Keys": [{"pk": {"S": k}} for k in wanted[start : start + 100]],
-                    "ConsistentRead": True,
-                }
-            }
-            while request:
-                answer = call_with_retry(
-                    self.client.batch_get_item, self.backoff, RequestItems=request
-                )
-                for raw in answer["Responses"].get(self.table, []):
-                    item = from_ddb(raw)
-                    found[item["pk"]] = item
-                request = answer.get("UnprocessedKeys") or {}
-        return found
+            if error_code(e) != "ConditionalCheckFailedException":
+                raise
