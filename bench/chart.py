@@ -19,7 +19,8 @@ def draw(results: dict[str, Any], path: Path) -> None:
         "append (recorder)": single["recorder_append"],
         "bare PutItem": single["bare_put_item"],
         "on-sale placement": results["onsale"]["on_sale"]["placement"],
-        "commit -> read model": results["pipeline"]["commit_to_read_model_ms"],
+        "commit -> read model (3 orders/s)": results["pipeline"]["commit_to_read_model_ms"],
+        "commit -> read model (on-sale)": results["scale"]["shows_1"]["commit_to_view"],
     }
     figure, axis = plt.subplots(figsize=(8, 4.5))
     for label, figures in series.items():

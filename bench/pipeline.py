@@ -1,10 +1,9 @@
 """Pipeline benchmark: commit -> read model latency on the local stack.
 
 `python -m bench.pipeline` -> bench/results/pipeline.json. Runs DynamoDB Local (in memory) and
-moto with the pipeline's pollers in background threads, as `make up` does, places orders at a
-steady rate (and then as an on-sale: 16 clients as fast as they can) and times each from the
-commit (place_order returning) to its order appearing in the orders view (polled every 5 ms,
-so figures are rounded up by at most that).
+moto with the pipeline's pollers in background threads of this process, places orders at a
+steady rate and times each from the commit (place_order returning) to its order appearing in
+the orders view (polled every 5 ms, so figures are rounded up by at most that).
 """
 
 from __future__ import annotations
@@ -36,7 +35,6 @@ LOCAL_ENV = {
 }
 RESULTS = Path(__file__).parent / "results" / "pipeline.json"
 ORDERS = int(os.environ.get("BENCH_PIPELINE_ORDERS", "150"))
-BURST_CLIENTS, BURST_ORDERS = 16, int(os.environ.get("BENCH_PIPELINE_BURST", "300"))
 RATE = float(os.environ.get("BENCH_PIPELINE_RATE", "3"))  # orders per second
 
 
@@ -52,8 +50,7 @@ def main() -> None:
             resources = provision_all(dynamodb(), aws.events, aws.sqs, settings)
             pipeline = LocalPipeline(settings, resources, Path(tmp), aws.sqs).start()
             try:
-                figures = run(settings)
-                figures["on_sale"] = run(settings, clients=BURST_CLIENTS, orders=BURST_ORDERS)
+                figures = run(settings)  # the on-sale through the whole stack: bench.scale
             finally:
                 pipeline.stop()
     finally:

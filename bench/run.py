@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import onsale, pipeline, replay, store
+from bench import onsale, pipeline, replay, scale, store
 from bench.chart import draw
 
 ROOT = Path(__file__).parent.parent
@@ -23,11 +23,35 @@ README = ROOT / "README.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
+def scale_rows(sc: dict[str, Any]) -> list[tuple[str, str, str]]:
+    bare, setup = sc["bare"], sc["setup"]
+    rows = []
+    for key in ("shows_1", "shows_8"):
+        run = sc[key]
+        c2v = run["commit_to_view"]
+        rows += [
+            (
+                f"scale: on-sale through the whole stack, {run['orders']} orders, "
+                f"{run['seats']} seats, {run['shows']} show(s), {setup['client_processes']} x "
+                f"{setup['threads_each']} clients, {setup['dynamodb_delay_ms']} ms per DynamoDB "
+                f"call, {setup['gateway_ms']} ms card network",
+                f"{run['placements_per_s']} placements/s; {run['confirmed_per_s']} confirmed/s "
+                f"({run['confirmed']} confirmed, {run['rejected']} rejected); commit -> read "
+                f"model p50 / p99 {c2v['p50_ms'] / 1000:.1f} / {c2v['p99_ms'] / 1000:.1f} s",
+                f"bare ceiling {bare['placements_per_s']}/s: {run['placements_vs_bare']}x; "
+                f"confirmed_vs_placements {run['confirmed_vs_placements']}; machine busy "
+                f"{run['cpu']['machine_busy']:.0%}, DynamoDB Local "
+                f"{run['cpu']['dynamodb_local_cpu_ms_per_order']} ms CPU per order (bare: "
+                f"{bare['cpu']['dynamodb_local_cpu_ms_per_order']})",
+            )
+        ]
+    return rows
+
+
 def table(r: dict[str, Any]) -> str:
     s, o, p, rp = r["store"]["dynamodb_local"], r["onsale"], r["pipeline"], r["replay"]
     one, hot, sq = o["hot_seat_one_process"], o["hot_seat"], r["store"]["sqlite_file"]
     a = s["single_append"]
-    burst = p["on_sale"]
     rows = [
         (
             "append: one event, p50 / p99",
@@ -37,7 +61,14 @@ def table(r: dict[str, Any]) -> str:
             f"SQLite {sq['single_append']['p50_ms']} ms",
         ),
         (
-            f"on-sale: {o['on_sale']['orders']} orders, {o['on_sale']['seats']} seats, "
+            "commits/s, 8 writers, one application",
+            f"{s['commits_per_s_8_writers']} (the index built from the stream)",
+            f"{s['commits_per_s_8_writers_inline_index']} with the index built inline, each "
+            f"writer taking the next id; SQLite {sq['commits_per_s_8_writers']}",
+        ),
+        *scale_rows(r["scale"]),
+        (
+            f"on-sale, store only: {o['on_sale']['orders']} orders, {o['on_sale']['seats']} seats, "
             f"{o['on_sale']['clients']} clients",
             f"{o['on_sale']['orders_per_s']} orders/s; placement p50 / p99 "
             f"{o['on_sale']['placement']['p50_ms']:.0f} / "
@@ -63,17 +94,16 @@ def table(r: dict[str, Any]) -> str:
             "DynamoDB Local + moto, 2 cores",
         ),
         (
-            f"pipeline under an on-sale: {burst['orders']} orders from {burst['clients']} "
-            f"clients at {burst['rate_per_s']}/s",
-            f"p50 / p99 {burst['commit_to_read_model_ms']['p50_ms'] / 1000:.1f} / "
-            f"{burst['commit_to_read_model_ms']['p99_ms'] / 1000:.1f} s",
-            "the workers drain far slower than 16 clients commit",
-        ),
-        (
             f"replay: every view from {rp['events']} events",
-            f"{rp['dynamodb_local']['replay_events_per_s']} events/s",
-            f"bare paginated read of the log {rp['dynamodb_local']['bare_log_read_events_per_s']} "
-            f"events/s: {rp['dynamodb_local']['replay_vs_bare_read']}x; SQLite replay "
+            f"{rp['dynamodb_local']['replay_events_per_s']} events/s "
+            f"({rp['dynamodb_local']['replay_s']} s, {rp['dynamodb_local']['view_items']} items)",
+            f"bare paginated read of the index "
+            f"{rp['dynamodb_local']['bare_index_read_events_per_s']} events/s: "
+            f"{rp['dynamodb_local']['replay_vs_bare_read']}x; bare read plus a bare "
+            f"BatchWriteItem of the same items "
+            f"({rp['dynamodb_local']['bare_bulk_write_items_per_s']} items/s) "
+            f"{rp['dynamodb_local']['bare_read_plus_write_s']} s: "
+            f"{rp['dynamodb_local']['replay_vs_bare_read_plus_write']}x; SQLite replay "
             f"{rp['sqlite_file']['replay_events_per_s']} events/s",
         ),
     ]
@@ -92,6 +122,7 @@ def main() -> None:
         ("onsale", onsale),
         ("pipeline", pipeline),
         ("replay", replay),
+        ("scale", scale),
     ):
         print(f"== {name}", flush=True)
         module.main()

@@ -165,7 +165,7 @@ JOINS = {get_topic(EVENT_TYPES[name]) for name in ("SeatOpened", "OrderPlaced", 
 
 
 class ShowLog:
-    """Reads the notification log from the start, keeping the events of one show's aggregates:
+    """Reads the ordered index from the start, keeping the events of one show's aggregates:
     the show, its seats and orders (by show_id), and those orders' payments (by order_id)."""
 
     def __init__(self, app: Ticketing, show_id: UUID) -> None:
@@ -221,13 +221,16 @@ class ShowLog:
 def log(
     ctx: typer.Context,
     show_id: str = typer.Argument(..., help="The show whose events to list."),
-    start: int = typer.Option(1, "--from", min=1, help="First notification id to print."),
+    start: int = typer.Option(1, "--from", min=1, help="First position in the index to print."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new events."),
 ) -> None:
-    """A show's events from the notification log, in commit order."""
+    """A show's events from the ordered index, each aggregate's in version order."""
     out = ctx.obj.output
     ident = parse_id(show_id, "show")
     app = open_app(ctx.obj.aws)
+    partitions = getattr(app.recorder, "partitions", 1)
+    if partitions != 1:
+        fail(Exit.FAILED, f"log reads a one-partition index; this one has {partitions} partitions")
     try:
         app.get_show(ident)
     except UnknownShow:
