@@ -68,7 +68,8 @@ def speed_up_moto() -> None:
     - it takes the time through two datetime conversions, once per message per check, and
       checks every message of a queue for each message it sends or hands out;
     - it counts every message of a queue to find the queue's retention period, and scans the
-      queue twice, a function call per message, to delete one.
+      queue twice, a function call per message, to delete one (here once, under the queue's
+      lock, replacing the list as moto does).
     """
     import jsonpath_ng.ext
     import moto.core.utils
@@ -96,17 +97,23 @@ def speed_up_moto() -> None:
         return [m for m in queue._messages if now > m.visible_at and not now < m.delayed_until]
 
     def delete(queue: Any, receipt_handle: str) -> None:  # Queue.delete_message
-        if receipt_handle in queue.deleted_messages:
-            return  # already deleted: moto accepts it again
-        for i, message in enumerate(queue._messages):
-            if message.receipt_handle == receipt_handle or receipt_handle in (
-                message._old_receipt_handles
-            ):
-                queue.pending_messages.discard(message)
-                queue.deleted_messages.update(message.all_receipt_handles)
-                del queue._messages[i]
-                return
-        raise ReceiptHandleIsInvalid()
+        with queue._messages_lock:  # other workers delete from the same queue meanwhile
+            if receipt_handle in queue.deleted_messages:
+                return  # already deleted: moto accepts it again
+            found = next(
+                (
+                    m
+                    for m in queue._messages
+                    if m.receipt_handle == receipt_handle
+                    or receipt_handle in m._old_receipt_handles
+                ),
+                None,
+            )
+            if found is None:
+                raise ReceiptHandleIsInvalid()
+            queue.pending_messages.discard(found)
+            queue.deleted_messages.update(found.all_receipt_handles)
+            queue._messages = [m for m in queue._messages if m is not found]
 
     moto.sqs.models.Queue.messages = property(visible)  # type: ignore[assignment,method-assign]
     moto.sqs.models.Queue.delete_message = delete  # type: ignore[method-assign,assignment]

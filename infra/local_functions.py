@@ -2,6 +2,7 @@
 
     python -m infra.local_functions moto PORT        EventBridge and SQS (moto's server)
     python -m infra.local_functions api              the API, on the listening socket it inherits
+    python -m infra.local_functions catch-up         the scheduled catch-up, every 30 seconds
     python -m infra.local_functions FUNCTION         stream-forwarder, indexer, or a rule's queue
 
 `make up` (`infra.local_stack`) starts these and stops them. Each prints one line, "ready", on
@@ -23,6 +24,7 @@ API_FD = "SEATLEDGER_API_FD"  # the listening socket an API process inherits
 RESOURCES = "resources.json"  # in the data directory: what the stack provisioned
 QUEUE_WORKERS = "SEATLEDGER_QUEUE_WORKERS"  # threads per queue, as Lambda's concurrent instances
 DEFAULT_QUEUE_WORKERS = 4
+CATCH_UP_SECONDS = 30.0
 
 
 def serve(name: str, args: list[str], stop: threading.Event, data_dir: Path) -> None:
@@ -46,6 +48,9 @@ def serve(name: str, args: list[str], stop: threading.Event, data_dir: Path) -> 
         _ready_until(stop)
         api.stop()
         return
+    if name == "catch-up":
+        _catch_up_every(CATCH_UP_SECONDS, stop)
+        return
     import boto3
 
     from infra.local_pipeline import LocalPipeline, Resources
@@ -62,6 +67,27 @@ def serve(name: str, args: list[str], stop: threading.Event, data_dir: Path) -> 
     ).start(only={name})
     _ready_until(stop)
     pipeline.stop()
+
+
+def _catch_up_every(seconds: float, stop: threading.Event) -> None:
+    """As a schedule would invoke the function: the first time right away, nothing left out
+    (after downtime, nothing is in flight on the bus)."""
+    from handlers.catch_up import make_handler
+    from infra.runners.lambda_runtime import LocalContext
+    from infra.settings import Settings
+
+    handler = make_handler(Settings.from_env())
+    print("ready", flush=True)
+    event: dict[str, float] = {"grace_seconds": 0}
+    while not stop.is_set():
+        try:
+            answer = handler(event, LocalContext("catch-up", timeout_seconds=300))
+            if any(answer["handed"].values()):
+                logging.getLogger("seatledger").info("caught up: %s", answer["handed"])
+        except Exception as e:  # the store is unreachable: try again next time
+            logging.getLogger("seatledger").warning("catch-up failed: %r", e)
+        event = {}
+        stop.wait(seconds)
 
 
 def _ready_until(stop: threading.Event) -> None:

@@ -171,13 +171,25 @@ class LocalPipeline:
             total += int(attrs["ApproximateNumberOfMessagesNotVisible"])
         return total
 
-    def run_until_quiet(self, timeout: float = 120.0, quiet_rounds: int = 3) -> None:
-        """Poll every runner in this thread until nothing moves (tests; not with `start`)."""
+    def drain_index(self) -> int:
+        """Index everything the stream holds now (before consumers catch up from the index);
+        returns the records read. Empty pages do not end it: three in a row do."""
+        total, empty = 0, 0
+        while empty < 3:
+            moved = self.index.poll_once()
+            total, empty = total + moved, 0 if moved else empty + 1
+        return total
+
+    def run_until_quiet(
+        self, timeout: float = 120.0, quiet_rounds: int = 3, index: bool = True
+    ) -> None:
+        """Poll every runner in this thread until nothing moves (tests; not with `start`);
+        the indexer too unless `index` is False (a test of an index that lags)."""
         deadline, quiet = time.monotonic() + timeout, 0
         while quiet < quiet_rounds:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"pipeline still busy after {timeout}s")
-            moved = self.stream.poll_once() + self.index.poll_once()
+            moved = self.stream.poll_once() + (self.index.poll_once() if index else 0)
             moved += sum(p.poll_once().received for p in self.queues.values())
             if moved == 0 and self.in_flight() == 0:
                 quiet += 1

@@ -3,8 +3,8 @@
 DynamoDB Local (data kept under `.seatledger/`), moto for EventBridge and SQS, each pipeline
 function and the API in processes of their own (`infra.local_functions`), as Lambda runs them:
 several workers per queue, several API processes on http://127.0.0.1:8080. Resources are created
-when missing; consumers first catch up from the index (queues live in memory and start empty);
-one line says when it is ready; Ctrl-C stops everything.
+when missing; the index first catches up with the stream, then the catch-up function follows it
+(queues live in memory and start empty); one line says when it is ready; Ctrl-C stops everything.
 
 Settings: SEATLEDGER_API_PORT (8080), SEATLEDGER_DYNAMODB_PORT (8000), SEATLEDGER_DATA_DIR
 (.seatledger), SEATLEDGER_API_WORKERS (2 processes), SEATLEDGER_QUEUE_WORKERS (4 per queue).
@@ -30,7 +30,7 @@ from infra.dynamodb_local import PROJECT_ROOT, DynamoDBLocal, die_with_parent, f
 if TYPE_CHECKING:
     from infra.local_pipeline import Resources
 
-FUNCTIONS = ("stream-forwarder", "indexer", "payment", "reallocation", "read-models")
+FUNCTIONS = ("stream-forwarder", "indexer", "payment", "reallocation", "read-models", "catch-up")
 LOCAL_ENV = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
@@ -74,9 +74,9 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
 
     from infra.local_aws import ENDPOINT_VARS
     from infra.local_functions import API_FD, RESOURCES
-    from infra.local_pipeline import provision_all
+    from infra.local_pipeline import LocalPipeline, provision_all
     from infra.settings import Settings
-    from infra.wiring import catch_up, dynamodb, simulated_gateway, ticketing
+    from infra.wiring import dynamodb
 
     settings = Settings.from_env()
     os.environ["SEATLEDGER_DATA_DIR"] = str(data_dir)
@@ -88,8 +88,11 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
         log.info("moto (EventBridge, SQS) on port %d", moto_port)
         resources = provision_all(dynamodb(), boto3.client("events"), boto3.client("sqs"), settings)
         (data_dir / RESOURCES).write_text(resources.to_json())
-        app = ticketing(settings, simulated_gateway(settings))
-        log.info("consumers caught up with the index (%d events)", catch_up(settings, app))
+        # What the stream holds is indexed first: events forwarded before a stop may have died
+        # with moto's in-memory queues, and the catch-up function starts from the index.
+        sqs = boto3.client("sqs")
+        indexed = LocalPipeline(settings, resources, data_dir / "checkpoints", sqs).drain_index()
+        log.info("index caught up with the stream (%d records)", indexed)
         for function in FUNCTIONS:
             children.start(function)
         listener = socket.create_server(("127.0.0.1", ports.api), backlog=128)

@@ -14,7 +14,7 @@ APP_NAME = "Ticketing"  # the application whose events every consumer follows
 @dataclass(frozen=True)
 class Settings:
     event_table: str = "seatledger-events"  # DYNAMODB_TABLE (read by infra.dynamodb too)
-    index_table: str = "seatledger-index"  # DYNAMODB_INDEX_TABLE: the ordered index
+    index_table: str = "seatledger-events-index"  # DYNAMODB_INDEX_TABLE: the ordered index
     index_partitions: int = 1  # DYNAMODB_INDEX_PARTITIONS: each with its own dense ids
     seat_map_table: str = "seatledger-seat-map"  # SEAT_MAP_TABLE
     orders_table: str = "seatledger-orders"  # ORDERS_TABLE

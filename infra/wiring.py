@@ -113,12 +113,32 @@ def views_handle(
     return handle
 
 
-def catch_up(settings: Settings, app: Ticketing) -> int:
-    """Every consumer follows the index from its position (after downtime); events handed."""
-    live = Catalog(dynamodb(), settings).live()
-    handed = follower("read-models", settings, app, views_handle(live, app)).catch_up()
-    for reaction in REACTIONS:
-        handed += follower(
-            reaction.name, settings, app, reactor(reaction, settings, app).apply
-        ).catch_up()
-    return handed
+def catalog_views(settings: Settings, app: Ticketing) -> Handle:
+    """The views as the catalog has them: live tables, and the shadows a replay asks to keep
+    up; followed as it changes (a replay swapping a table in)."""
+    catalog = Catalog(dynamodb(), settings)
+    tables = catalog.tables()
+    views = views_handle(tables[0], app, tables[1])
+
+    def handle(details: list[EventDetail]) -> list[Outcome]:
+        nonlocal tables, views
+        if (now := catalog.tables()) != tables:
+            tables, views = now, views_handle(now[0], app, now[1])
+        return views(details)
+
+    return handle
+
+
+def catch_up(settings: Settings, app: Ticketing, grace_seconds: float = 0) -> dict[str, Any]:
+    """Every consumer follows the index from its position, but for what was indexed in the last
+    `grace_seconds`: per consumer, events handed over, or the error that stopped it (it goes on
+    from its position next time)."""
+    consumers: dict[str, Handle] = {"read-models": catalog_views(settings, app)}
+    consumers.update((r.name, reactor(r, settings, app).apply) for r in REACTIONS)
+    done: dict[str, Any] = {}
+    for name, apply in consumers.items():
+        try:
+            done[name] = follower(name, settings, app, apply).catch_up(grace_seconds)
+        except Exception as e:  # noqa: BLE001 - reported; the others still catch up
+            done[name] = e
+    return done

@@ -35,8 +35,8 @@ class Storage(Construct):
             deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
-        # Derived, like the read models: it holds only what the event table holds and can be
-        # rebuilt from it, so it goes with the stack. Only the indexer writes it: no stream.
+        # It holds only what the event table holds, but rebuilt from the tips it would put the
+        # events at other positions, which consumers track: kept like the events. No stream.
         self.index = ddb.Table(
             self,
             "Index",
@@ -44,7 +44,8 @@ class Storage(Construct):
             sort_key=ddb.Attribute(name="sk", type=ddb.AttributeType.NUMBER),
             billing_mode=ddb.BillingMode.PAY_PER_REQUEST,
             point_in_time_recovery_specification=_RECOVERY,
-            removal_policy=RemovalPolicy.DESTROY,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
         )
         self.indexed: list[ddb.Table] = []  # tables with a secondary index
         self.by_role: dict[str, ddb.Table] = {spec.role: self._table(spec) for spec in TABLES}

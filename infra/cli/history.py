@@ -1,5 +1,6 @@
 """`seatledger history` (an aggregate's events and time travel) and `seatledger log` (a show's
-slice of the ordered index, optionally followed live)."""
+slice of the ordered index, optionally followed live). One module: both print events, and share
+how (private fields hidden, payloads shortened)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from rich.progress import Progress
 from domain.application import Ticketing
 from domain.base import Aggregate, DomainEvent
 from domain.contract import EVENT_TYPES, PAYLOADS
-from domain.errors import UnknownShow
+from domain.errors import UnknownOrder, UnknownShow
 from infra.cli.common import Exit, console, errors, fail, table, use_stack
 
 # Aggregate attributes that must never be shown (the card token), whichever event set them.
@@ -187,7 +188,7 @@ class ShowLog:
                 continue
             rows.append(
                 {
-                    "notification_id": n.id,
+                    "position": n.id,
                     "time": event.timestamp.isoformat(),
                     "type": type(event).__name__,
                     "aggregate": self.members[event.originator_id],
@@ -204,10 +205,23 @@ class ShowLog:
             self.members[ident] = f"seat {event.label}"
         elif getattr(event, "show_id", None) in self.members:
             self.members[ident] = f"order {str(ident)[:8]}"
-        elif getattr(event, "order_id", None) in self.members:
+        elif getattr(event, "order_id", None) is not None and self._ours(event.order_id):
             self.members[ident] = f"payment {str(ident)[:8]}"
         else:
             return False
+        return True
+
+    def _ours(self, order_id: UUID) -> bool:
+        """Whether an order is the show's: the index orders events per aggregate only, so a
+        payment may come before its order; then the store tells."""
+        if order_id not in self.members:
+            try:
+                show_id = self.app.get_order(order_id).show_id
+            except UnknownOrder:
+                return False
+            if show_id not in self.members:
+                return False
+            self.members[order_id] = f"order {str(order_id)[:8]}"
         return True
 
     def until_head(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
@@ -239,9 +253,9 @@ def log(
     rows: list[dict[str, Any]] = []
     try:
         with Progress(console=errors, transient=True, disable=out.as_json) as progress:
-            task = progress.add_task("reading the log", total=app.recorder.max_notification_id())
+            task = progress.add_task("reading the index", total=app.recorder.max_notification_id())
             for count, page in show_log.until_head():
-                rows += [r for r in page if r["notification_id"] >= start]
+                rows += [r for r in page if r["position"] >= start]
                 progress.advance(task, count)
         if not follow:
             out.emit(
@@ -251,7 +265,7 @@ def log(
                     ["id", "time", "type", "aggregate", "payload"],
                     [
                         [
-                            r["notification_id"],
+                            r["position"],
                             when(r["time"], date=False),
                             r["type"],
                             r["aggregate"],
@@ -269,7 +283,7 @@ def log(
             time.sleep(POLL_SECONDS)
             while True:
                 count, page = show_log.read()
-                print_lines([r for r in page if r["notification_id"] >= start], out.as_json)
+                print_lines([r for r in page if r["position"] >= start], out.as_json)
                 if count < PAGE:
                     break
     except KeyboardInterrupt:
@@ -283,7 +297,7 @@ def print_lines(rows: list[dict[str, Any]], as_json: bool) -> None:
             print(json.dumps(r), flush=True)
         else:
             console.print(
-                f"{r['notification_id']:>7}  {r['time'][11:23]}  {r['type']:<18} "
+                f"{r['position']:>7}  {r['time'][11:23]}  {r['type']:<18} "
                 f"{r['aggregate']:<17} {short(r['payload'], 70)}",
                 markup=False,
                 highlight=False,

@@ -6,6 +6,9 @@ when the tip is full, a Put of an archive item plus a Put of a fresh tip conditi
 not having moved. A tracking position is an UpdateItem conditional on rising. Nothing else: no
 item that every save touches. One item is one conditional write; several are one
 TransactWriteItems.
+
+Long because the decision after a cancelled or unanswered write (conflict, full tip, our own
+write applied) needs every part of the request it judges; split, each part would need them all.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from botocore.exceptions import ClientError
 from eventsourcing.persistence import DataError, IntegrityError, OperationalError, StoredEvent
@@ -77,8 +80,6 @@ class Commit:
     owner: str = ""  # application name that owns tracking positions
     full_tips: dict[UUID | str, dict[str, Any]] = field(default_factory=dict)
     existing: set[UUID | str] = field(default_factory=set)  # tips found present by a failed Put
-    # Stamped on what we write, to recognise our own write after an unknown outcome.
-    token: str = field(default_factory=lambda: uuid4().hex)
     unknown_outcome: bool = False
 
     def __post_init__(self) -> None:
@@ -201,7 +202,6 @@ class Commit:
             "oid": S(encode_id(originator_id)),
             "v": N(batch[-1].originator_version),
             "sz": N(sum(event_size(e) for e in batch)),
-            "tok": S(self.token),
             "bs": {"L": [pack(batch)]},
         }
 
@@ -223,7 +223,7 @@ class Commit:
                 "Key": {"pk": S(aggregate_pk(self.app, originator_id)), "sk": N(TIP_SK)},
                 "UpdateExpression": (
                     "SET v = :last, bs = list_append(if_not_exists(bs, :nil), :bs), "
-                    "sz = if_not_exists(sz, :zero) + :size, tok = :tok"
+                    "sz = if_not_exists(sz, :zero) + :size"
                 ),
                 "ConditionExpression": (
                     "(attribute_not_exists(v) OR v < :first) "
@@ -237,7 +237,6 @@ class Commit:
                     ":zero": N(0),
                     ":size": N(size),
                     ":room": N(TIP_LIMIT - size),
-                    ":tok": S(self.token),
                 },
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }

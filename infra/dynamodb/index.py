@@ -14,7 +14,8 @@ marks being as read. So:
   wins, the other re-reads and drops what the winner indexed.
 
 Why hand-written: the library's recorders give one id per commit; this gives ids per index
-page, after the fact, which no library does for DynamoDB.
+page, after the fact, which no library does for DynamoDB. Long for the same reason as
+`commit`: deciding what a refused or unanswered index write means takes the whole request.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from botocore.exceptions import ClientError
 from eventsourcing.persistence import OperationalError, StoredEvent
 
 from infra.dynamodb.client import AMBIGUOUS_ERRORS, TRANSIENT_CODES, UNSENT_ERRORS, call_with_retry
+from infra.dynamodb.commit import TRANSIENT_REASONS
 from infra.dynamodb.items import (
     ITEM_LIMIT,
     MAX_TRANSACTION_ITEMS,
@@ -93,12 +95,6 @@ class Indexer:
             positions.update(self._index_partition(partition, found))
         return positions
 
-    def mark(self, originator_id: UUID | str) -> tuple[int, int] | None:
-        """(last version indexed, its notification id), read strongly consistent."""
-        self._marks.pop(originator_id, None)
-        found = self._load_marks([originator_id])[originator_id]
-        return (found.version, found.position) if found else None
-
     def _index_partition(
         self, partition: int, batches: list[Committed]
     ) -> dict[tuple[UUID | str, int], Position]:
@@ -142,20 +138,24 @@ class Indexer:
             events = [e for v, e in sorted(by_version.items()) if done is None or v > done]
             if not events:
                 continue
-            first = events[0].originator_version
-            if first != done + 1 if done is not None else originator_id not in starts:
+            versions = [e.originator_version for e in events]
+            first = (
+                done + 1 if done is not None else versions[0] if originator_id in starts else None
+            )
+            if versions[0] != first or versions != list(range(versions[0], versions[-1] + 1)):
+                # Versions below or among these were committed but are not here (a record not
+                # delivered yet, or parked): the store has them all.
                 if not self.fill_gaps:
-                    raise GapNotFilled(f"{originator_id}: indexed to {done}, next batch at {first}")
-                missing = read_aggregate(
+                    raise GapNotFilled(f"{originator_id}: indexed to {done}, got {versions}")
+                events = read_aggregate(
                     self.client,
                     self.event_table,
                     self.app,
                     originator_id,
                     gt=done,
-                    lte=first - 1,
+                    lte=versions[-1],
                     backoff=self.backoff,
                 )
-                events = missing + events
             todo[originator_id] = events
         return todo
 
@@ -182,10 +182,13 @@ class Indexer:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as e:
             self._forget(partition, chunk)
-            reasons = e.response.get("CancellationReasons") or []
-            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+            codes = {r.get("Code") for r in e.response.get("CancellationReasons") or []}
+            if "ConditionalCheckFailed" in codes:
                 raise _Raced() from e
-            if error_code(e) not in TRANSIENT_CODES | {"TransactionCanceledException"}:
+            cancelled = error_code(e) == "TransactionCanceledException"
+            if cancelled and not codes <= TRANSIENT_REASONS | {"None", None}:
+                raise  # e.g. a validation error: retrying cannot help
+            if not cancelled and error_code(e) not in TRANSIENT_CODES:
                 raise
             raise _Transient(e) from e
         except AMBIGUOUS_ERRORS as e:

@@ -79,13 +79,22 @@ class IndexReader:
         topics: Sequence[str] = (),
         *,
         inclusive_of_start: bool = True,
+        written_before_ms: int | None = None,
     ) -> list[Notification]:
+        """As the library's; pages come only while ids run on densely (a page committed in one
+        transaction with another may show first), and none written after `written_before_ms`."""
         lo = 1 if start is None else (start if inclusive_of_start else start + 1)
         lo = max(lo, 1)
         wanted = set(topics)
         found: list[Notification] = []
+        expected: int | None = None
         for item in self.pages(lo):
             first_id = int(item["sk"]["N"])
+            if expected is not None and first_id != expected:
+                return found  # a hole: the page before it is not visible yet
+            if written_before_ms is not None and int(item["at"]["N"]) > written_before_ms:
+                return found
+            expected = first_id + int(item["n"]["N"])
             for i, (originator_id, version, topic, state) in enumerate(unpack_page(item)):
                 nid = first_id + i
                 if nid < lo or (wanted and topic not in wanted):

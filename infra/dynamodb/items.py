@@ -38,7 +38,7 @@ from eventsourcing.persistence import StoredEvent
 TIP_SK = 2**62  # sorts after every archive item of an aggregate
 ITEM_LIMIT = 400 * 1024  # DynamoDB's item size limit
 TIP_LIMIT = 64 * 1024  # a tip past this is moved to an archive item (keeps update costs flat)
-PAGE_LIMIT = 300 * 1024  # a save's events are split into log pages of at most this size
+PAGE_LIMIT = 300 * 1024  # events are split into index pages of at most this size
 MAX_TRANSACTION_ITEMS = 100
 ENTRY_OVERHEAD = 48  # bytes per event for attribute names, type markers and numbers
 
@@ -104,7 +104,7 @@ def pack(events: Sequence[StoredEvent]) -> dict[str, bytes]:
 
 
 def pack_page(events: Sequence[StoredEvent]) -> dict[str, bytes]:
-    """A log page: [[originator id, version, topic, state], ...]."""
+    """An index page: [[originator id, version, topic, state], ...]."""
     rows = [[encode_id(e.originator_id), e.originator_version, e.topic, e.state] for e in events]
     return {"B": _encoder.encode(rows)}
 

@@ -5,6 +5,9 @@ library reads (`select_notifications`, `max_notification_id`, `subscribe`) is th
 partition 0. It is built either inline, by each writer before `insert_events` returns (the
 library's contract: ids returned, selectable at once), or from the table's stream by the
 indexer (`infra.dynamodb.index`), after the commit, so that no save waits for any other.
+
+One module for the library's recorder family (aggregate, snapshot, application, tracking,
+process), as the library's own adapters keep them: they share a base and the factory's options.
 """
 
 from __future__ import annotations

@@ -18,12 +18,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
 from domain.contract import SOURCE, EventDetail, UnknownDetailType, parse_detail
@@ -87,7 +81,6 @@ def queue_handler(
     """
     logger = Logger(service=name)
     metrics = Metrics(namespace="seatledger", service=name)
-    processor = BatchProcessor(event_type=EventType.SQS)
 
     @functools.cache
     def consumer() -> QueueConsumer:
@@ -99,19 +92,14 @@ def queue_handler(
     @metrics.log_metrics
     @logger.inject_lambda_context
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        # The partial batch response is built here from each message's outcome: nothing is kept
+        # between calls, so workers sharing this handler (the local stack's threads) cannot
+        # see each other's failures, as a shared Powertools BatchProcessor would.
         outcome = consumer().outcomes(event.get("Records") or [])
-
-        def record_handler(record: SQSRecord) -> None:
-            failure = outcome.get(record.message_id)
-            if failure is not None:
-                logger.warning("message failed, to be retried: %r", failure)
-                raise failure
-
-        return dict(
-            process_partial_response(
-                event=event, record_handler=record_handler, processor=processor, context=context
-            )
-        )
+        failed = [mid for mid, failure in outcome.items() if failure is not None]
+        for mid in failed:
+            logger.warning("message failed, to be retried: %r", outcome[mid])
+        return {"batchItemFailures": [{"itemIdentifier": mid} for mid in failed]}
 
     handler.reset = consumer.cache_clear  # type: ignore[attr-defined]  # tests: new settings
     return handler

@@ -1,14 +1,16 @@
 """Follows the ordered index from a tracked position and hands its events to a consumer.
 
-The bus is the fast path; the index is the complete one. A consumer that may have missed
-deliveries (the local stack's queues live in memory; a message may sit in a dead-letter queue)
-catches up by following the index: its position per index partition is a tracking record,
-moved only after a page of events was applied. Consumers are exact per aggregate, so
-following events they already applied through the bus changes nothing.
+The bus is the fast path; the index is the complete one. Each consumer also follows the index,
+a minute behind (the catch-up function, on a schedule), so that whatever it missed is applied:
+a record the forwarder gave up on, a message parked in a dead-letter queue, the local stack's
+queues lost with moto. Its position per index partition is a tracking record, moved only after a
+page of events was applied. Consumers are exact per aggregate, so events they already applied
+through the bus change nothing.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -34,15 +36,19 @@ class Follower:
     mapper: Mapper[UUID]
     page: int = 200
 
-    def catch_up(self) -> int:
-        """Apply what the index holds after each position; returns events handed over."""
-        return sum(self._follow(reader) for reader in self.readers)
+    def catch_up(self, grace_seconds: float = 0) -> int:
+        """Apply what the index holds after each position, but for what was indexed in the
+        last `grace_seconds` (the bus is still delivering it); returns events handed over."""
+        cutoff = int((time.time() - grace_seconds) * 1000)
+        return sum(self._follow(reader, cutoff) for reader in self.readers)
 
-    def _follow(self, reader: IndexReader) -> int:
+    def _follow(self, reader: IndexReader, cutoff: int) -> int:
         name = log_name(reader.app, reader.partition)
         position = self.tracking.max_tracking_id(name) or 0
         handed = 0
-        while notifications := reader.select_notifications(position + 1, self.page):
+        while notifications := reader.select_notifications(
+            position + 1, self.page, written_before_ms=cutoff
+        ):
             details = [detail_of(self.mapper, reader.app, n) for n in notifications]
             failures = [o for o in self.apply(details) if o is not None]
             if failures:

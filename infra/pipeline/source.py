@@ -49,10 +49,9 @@ class StoreSource:
         self.application = application
         self.mapper = cast(PydanticMapper, mapper or default_mapper())
 
-    def after(self, aggregate_id: UUID, version: int) -> list[Fact]:
-        """The aggregate's events above `version`, as views fold them."""
-        stored = self.recorder.select_events(aggregate_id, gt=version or None)
-        return [fact_of_stored(self.mapper, e) for e in stored]
+    def history(self, aggregate_id: UUID) -> list[Fact]:
+        """Every event of the aggregate, as views fold them."""
+        return [fact_of_stored(self.mapper, e) for e in self.recorder.select_events(aggregate_id)]
 
     def at(self, aggregate_id: UUID, version: int) -> EventDetail | None:
         stored = self.recorder.select_events(aggregate_id, gt=version - 1, lte=version)

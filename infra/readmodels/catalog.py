@@ -45,10 +45,13 @@ class Catalog:
 
     def following(self, fresh: bool = False) -> dict[str, str]:
         """Shadow tables the consumers keep up besides the live ones: view -> table."""
+        return self.tables(fresh)[1]
+
+    def tables(self, fresh: bool = False) -> tuple[Settings, dict[str, str]]:
+        """The live tables and the followed shadows, from one reading of the catalog."""
         entries = self._entries(fresh)
-        return {
-            view: entries[f"follow#{view}"] for view in VIEW_ROLES if f"follow#{view}" in entries
-        }
+        following = {v: entries[f"follow#{v}"] for v in VIEW_ROLES if f"follow#{v}" in entries}
+        return self._live(entries), following
 
     def followed(self, view: str) -> bool:
         return view in self.following(fresh=True)
@@ -58,7 +61,9 @@ class Catalog:
 
     def live(self, fresh: bool = False) -> Settings:
         """The settings with each view's live table, from a copy at most a few seconds old."""
-        entries = self._entries(fresh)
+        return self._live(self._entries(fresh))
+
+    def _live(self, entries: dict[str, str]) -> Settings:
         live: dict[str, Any] = {
             role: entries[f"live#{view}"]
             for view, role in VIEW_ROLES.items()

@@ -2,8 +2,8 @@
 
 Each view item belongs to one aggregate and records the aggregate version it reflects
 (``version``). For the events of a batch, per aggregate, the aggregate's events are read from
-the store (strongly consistent; one query returns its recent history whatever version one asks
-from), folded from the first, and the item is written on condition that the stored item is
+the store (strongly consistent: one query for the tip, and its archive items if it has grown
+past one), folded from the first, and the item is written on condition that the stored item is
 older. So:
 
 - a duplicate or late event changes nothing (the item is already at or past its version);
@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from botocore.exceptions import ClientError
 
@@ -78,9 +79,17 @@ class Projector:
                 outcome[i] = result
         return outcome
 
+    def refresh(self, aggregate_id: UUID) -> list[Fact]:
+        """Fold the aggregate's stored events into its item; returns the events."""
+        events = self.source.history(aggregate_id)
+        item = fold(self.view, None, events)
+        if item is not None:
+            self._put(item)
+        return events
+
     def _bring_up(self, delivered: list[EventDetail]) -> list[Outcome]:
-        """Fold one aggregate's stored events into its item; check each delivered event."""
-        events = self.source.after(delivered[0].aggregate_id, 0)
+        """Bring one aggregate's item up; check each delivered event against the store."""
+        events = self.refresh(delivered[0].aggregate_id)
         stored = {fact.aggregate_version: fact for fact in events}
         results: list[Outcome] = []
         for detail in delivered:
@@ -89,9 +98,6 @@ class Projector:
                 results.append(None)
             except PoisonInput as e:
                 results.append(e)
-        item = fold(self.view, None, events)
-        if item is not None:
-            self._put(item)
         return results
 
     def _put(self, item: Item) -> None:

@@ -40,7 +40,9 @@ class ReadModels:
         the layout (from the store) supplies the others, which are FREE."""
         assert SEAT_MAP.index is not None
         items = self._query(
-            self.settings.seat_map_table, SEAT_MAP.index.name, SEAT_MAP.index.hash_key,
+            self.settings.seat_map_table,
+            SEAT_MAP.index.name,
+            SEAT_MAP.index.hash_key,
             str(show.id),
         )
         taken = {item["label"]: item for item in items}
@@ -61,8 +63,11 @@ class ReadModels:
 
     def _query(self, table: str, index: str, key: str, value: str) -> list[dict[str, Any]]:
         items = paged_items(
-            self.client.query, TableName=table, IndexName=index,
-            KeyConditionExpression="#k = :v", ExpressionAttributeNames={"#k": key},
+            self.client.query,
+            TableName=table,
+            IndexName=index,
+            KeyConditionExpression="#k = :v",
+            ExpressionAttributeNames={"#k": key},
             ExpressionAttributeValues={":v": {"S": value}},
         )
         return [from_ddb(i) for i in items]

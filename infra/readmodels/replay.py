@@ -14,7 +14,8 @@ fills. The index is the source (not the 24-hour stream). A rebuild runs in three
    up once more for events consumed while consumers were switching.
 
 Only views are replayed: the reactions' effects (orders settled, cards charged) are already
-events in the store, so a replay runs no command and never charges a card.
+events in the store, so a replay runs no command and never charges a card. The three steps
+share their positions and tables, so they stay in one module.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
@@ -44,6 +46,7 @@ from projections.views import VIEWS
 Progress = Callable[[str, int, int], None]  # view, events replayed, events in the index
 POSITION = "position#"  # the shadow's position in one index partition
 WRITERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="replay-write")
+ITEMS_IN_MEMORY = 200_000  # per view; beyond, items are read back from the shadow
 
 
 @dataclass
@@ -117,6 +120,8 @@ class Replayer:
         waited += self._settle()
         for view in views:
             applied[view.name] += self._catch_up(view, shadows[view.name], exact[view.name])
+            if old[view.name] != shadows[view.name]:
+                self._reconcile(old[view.name], shadows[view.name], exact[view.name])
             for reader in self.readers:  # the live table needs no positions
                 self.client.delete_item(
                     TableName=shadows[view.name],
@@ -144,6 +149,8 @@ class Replayer:
         for reader in self.readers:
             starts = {v.name: self._position(shadows[v.name], reader.partition) for v in views}
             items: dict[str, dict[str, Item]] = {v.name: {} for v in views}
+            # Whether every item of the shadow is in memory (a fresh shadow, nothing dropped).
+            whole = {name: start == 0 for name, start in starts.items()}
             position = min(starts.values())
             while batch := reader.select_notifications(position + 1, self.page, topics=topics):
                 facts = [(n.id, fact_of_stored(self.mapper, n)) for n in batch]
@@ -152,15 +159,15 @@ class Replayer:
                     mine = [f for nid, f in facts if nid > starts[view.name]]
                     mine = [f for f in mine if f.detail_type in view.detail_types]
                     changed = self._fold(
-                        view,
-                        shadows[view.name],
-                        items[view.name],
-                        mine,
-                        resumed=starts[view.name] > 0,
+                        view, shadows[view.name], items[view.name], mine, whole[view.name]
                     )
                     writes += [(shadows[view.name], items[view.name][k]) for k in changed]
                     applied[view.name] += len(mine)
                 self._write(writes)
+                for view in views:  # written: what is dropped is read back when needed
+                    if len(items[view.name]) > ITEMS_IN_MEMORY:
+                        items[view.name].clear()
+                        whole[view.name] = False
                 position = batch[-1].id
                 for view in views:
                     self._set_position(shadows[view.name], reader.partition, position)
@@ -171,9 +178,9 @@ class Replayer:
         return applied
 
     def _fold(
-        self, view: View, shadow: str, items: dict[str, Item], facts: list[Fact], resumed: bool
+        self, view: View, shadow: str, items: dict[str, Item], facts: list[Fact], whole: bool
     ) -> set[str]:
-        if resumed:  # items written before an interruption are in the shadow, not in memory
+        if not whole:  # items written before (an interruption, or dropped) are in the shadow
             items.update(self._read(shadow, {view.key(f) for f in facts} - set(items)))
         changed: set[str] = set()
         for fact in facts:
@@ -186,6 +193,29 @@ class Replayer:
                 items[key] = new
                 changed.add(key)
         return changed
+
+    def _reconcile(self, old: str, new: str, exact: Projector) -> None:
+        """Bring up, in the new table, every item the old one has newer: events consumers
+        applied before they kept the shadow up, and the index did not hold yet when the replay
+        caught up. Consumers no longer write the old table, so this misses nothing."""
+        newer = {i["pk"]["S"]: int(i["version"]["N"]) for i in self._versions(old)}
+        for item in self._versions(new):
+            if newer.get(item["pk"]["S"], -1) <= int(item["version"]["N"]):
+                newer.pop(item["pk"]["S"], None)
+        for key in newer:
+            exact.refresh(UUID(key.split("#", 1)[1]))
+
+    def _versions(self, table: str) -> list[dict[str, Any]]:
+        return [
+            item
+            for item in paged_items(
+                self.client.scan,
+                TableName=table,
+                ConsistentRead=True,
+                ProjectionExpression="pk, version",
+            )
+            if "version" in item
+        ]
 
     def _catch_up(self, view: View, shadow: str, exact: Projector) -> int:
         """Apply what the index holds after the shadow's positions, exactly per aggregate."""
@@ -231,7 +261,10 @@ class Replayer:
         wanted = sorted(keys)
         for start in range(0, len(wanted), 100):
             request: dict[str, Any] = {
-                table: {"Keys": [{"pk": {"S": k}} for k in wanted[start : start + 100]]}
+                table: {
+                    "Keys": [{"pk": {"S": k}} for k in wanted[start : start + 100]],
+                    "ConsistentRead": True,  # items this replay wrote a moment ago
+                }
             }
             while request:
                 answer = call_with_retry(

@@ -99,7 +99,7 @@ def test_tables_have_the_shape_the_local_stack_creates(synth: Synthesized, spec:
     } in shapes
 
 
-def test_index_table_is_derived_and_recoverable(synth: Synthesized) -> None:
+def test_index_table_is_kept_and_recoverable(synth: Synthesized) -> None:
     _, table = _index_table(synth)
     props = table["Properties"]
     assert props["KeySchema"] == [
@@ -113,8 +113,9 @@ def test_index_table_is_derived_and_recoverable(synth: Synthesized) -> None:
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert "StreamSpecification" not in props and "GlobalSecondaryIndexes" not in props
-    # Rebuilt from the event table, so it goes with the stack, like the read models.
-    assert table["DeletionPolicy"] == "Delete"
+    # Consumers track positions in it, which a rebuild would change: kept, like the events.
+    assert table["DeletionPolicy"] == "Retain"
+    assert props["DeletionProtectionEnabled"] is True
 
 
 def test_stream_mappings_read_tips_and_fail_safely(synth: Synthesized) -> None:

@@ -102,7 +102,7 @@ def test_log_lists_only_the_shows_events_from_a_position(stack: Api) -> None:
             str(payment_id_for(UUID(a))), str(payment_id_for(UUID(b)))}
     assert {e["aggregate_id"] for e in events} == mine
     assert other not in done.stdout and stranger not in done.stdout
-    ids = [e["notification_id"] for e in events]
+    ids = [e["position"] for e in events]
     assert ids == sorted(set(ids))
     types = [e["type"] for e in events]
     assert types[0] == "ShowCreated"

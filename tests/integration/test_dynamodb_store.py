@@ -36,7 +36,7 @@ def event(originator_id: Any, version: int, state: bytes = b"{}") -> StoredEvent
     return StoredEvent(originator_id, version, "topic", state)
 
 
-def log_ids(recorder: DynamoDBApplicationRecorder) -> list[tuple[Any, int, int]]:
+def index_ids(recorder: DynamoDBApplicationRecorder) -> list[tuple[Any, int, int]]:
     return [
         (n.originator_id, n.originator_version, n.id)
         for n in recorder.select_notifications(None, 1000)
@@ -55,7 +55,7 @@ def test_store_rejects_version_inside_earlier_batch() -> None:
         recorder.insert_events([event(uuid4(), 1), event(a, 3)])
     # THEN nothing was written by the failed calls
     assert [e.originator_version for e in recorder.select_events(a)] == [1, 2, 3]
-    assert [n[2] for n in log_ids(recorder)] == [1, 2, 3]
+    assert [n[2] for n in index_ids(recorder)] == [1, 2, 3]
 
 
 def test_store_retries_throttling_then_commits_once() -> None:
@@ -69,7 +69,7 @@ def test_store_retries_throttling_then_commits_once() -> None:
         ids = recorder.insert_events([event(a, 2), event(b, 1)])
     assert len(hits) == 4
     assert ids == [2, 3]
-    assert log_ids(recorder) == [(a, 1, 1), (a, 2, 2), (b, 1, 3)]
+    assert index_ids(recorder) == [(a, 1, 1), (a, 2, 2), (b, 1, 3)]
 
 
 def test_store_gives_up_after_bounded_throttling() -> None:
@@ -101,7 +101,7 @@ def test_store_write_applied_but_answer_lost_is_not_duplicated() -> None:
     # THEN the retry's conflict is recognised as our own write, and the events exist once
     assert hits == ["PutItem"]
     assert ids == [1, 2]
-    assert log_ids(recorder) == [(a, 1, 1), (a, 2, 2)]
+    assert index_ids(recorder) == [(a, 1, 1), (a, 2, 2)]
     assert recorder.insert_events([event(a, 3)]) == [3]
 
 
@@ -143,7 +143,7 @@ def test_store_write_not_sent_is_retried() -> None:
 
     with inject(recorder.client, "PutItem", [unreachable, read_timeout]):
         assert recorder.insert_events([event(a, 1)]) == [1]
-    assert log_ids(recorder) == [(a, 1, 1)]
+    assert index_ids(recorder) == [(a, 1, 1)]
 
 
 def test_store_corrects_stale_index_head_from_another_writer() -> None:
@@ -159,7 +159,7 @@ def test_store_corrects_stale_index_head_from_another_writer() -> None:
     # WHEN the first writes again with its cached head (next id 2, now taken)
     assert first.insert_events([event(c, 1)]) == [5]
     # THEN ids stay dense and in commit order
-    assert [n[2] for n in log_ids(first)] == [1, 2, 3, 4, 5]
+    assert [n[2] for n in index_ids(first)] == [1, 2, 3, 4, 5]
 
 
 def test_store_inline_writers_of_one_index_in_one_process_share_the_head() -> None:
@@ -192,7 +192,7 @@ def test_store_refuses_oversized_event_and_too_many_aggregates() -> None:
     assert len(recorder.insert_events([event(uuid4(), 1) for _ in range(49)])) == 49
 
 
-def test_store_large_save_spans_several_log_pages() -> None:
+def test_store_large_save_spans_several_index_pages() -> None:
     recorder = app_recorder()
     a, b = uuid4(), uuid4()
     state = b"y" * 1000

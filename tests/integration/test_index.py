@@ -19,6 +19,7 @@ from infra.dynamodb.recorders import DynamoDBApplicationRecorder
 from infra.dynamodb.stream import committed
 from infra.runners.stream_poller import lambda_record, latest_stream_arn
 from tests.conftest import fresh_table_name
+from tests.integration.faults import inject, read_timeout
 
 
 def stream_recorder(partitions: int = 1) -> DynamoDBApplicationRecorder:
@@ -196,3 +197,36 @@ def test_partitions_split_aggregates_each_with_dense_ids() -> None:
     owners = [{o for o, _ in part} for part in parts]
     assert all(not (x & y) for i, x in enumerate(owners) for y in owners[i + 1 :])
     assert_each_once_in_version_order([e for part in parts for e in part], saved)
+
+
+def test_the_indexer_fills_a_gap_inside_one_delivery() -> None:
+    # GIVEN saves v1-2, v3 and v4 of an aggregate, and v3's record missing from a batch
+    recorder = stream_recorder()
+    a = uuid4()
+    recorder.insert_events([event(a, 1), event(a, 2)])
+    recorder.insert_events([event(a, 3)])
+    recorder.insert_events([event(a, 4)])
+    first, _, last = stream_batches(recorder)
+    # WHEN the batch is indexed
+    indexer(recorder).index([first, last])
+    # THEN v3 was read from the store: nothing skipped, in version order
+    assert index_of(recorder) == [(a, 1), (a, 2), (a, 3), (a, 4)]
+
+
+def test_an_index_write_whose_answer_was_lost_is_recognised_not_repeated() -> None:
+    recorder = stream_recorder()
+    a, b = uuid4(), uuid4()
+    recorder.insert_events([event(a, 1)])
+    recorder.insert_events([event(b, 1), event(b, 2)])
+    batches = stream_batches(recorder)
+    writer = indexer(recorder)
+    # WHEN the index transaction is applied but its answer is lost
+    with inject(writer.client, "TransactWriteItems", [read_timeout], stage="after-call") as hits:
+        positions = writer.index(batches)
+    # THEN the indexer recognised its own page: every event once, positions as written
+    assert hits == ["TransactWriteItems"]
+    assert index_of(recorder) == [(a, 1), (b, 1), (b, 2)]
+    assert positions == {(a, 1): (0, 1), (b, 1): (0, 2), (b, 2): (0, 3)}
+    # AND indexing the same batches again adds nothing
+    assert indexer(recorder).index(batches) == {}
+    assert index_of(recorder) == [(a, 1), (b, 1), (b, 2)]

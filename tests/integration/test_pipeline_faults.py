@@ -5,6 +5,7 @@ store, and the gateway must have captured exactly once per confirmed order."""
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -18,7 +19,7 @@ from domain.payment import CaptureResult, payment_id_for
 from domain.seat import Seat, seat_id
 from infra.dynamodb_local import DynamoDBLocal
 from infra.runners.lambda_runtime import Handler
-from infra.wiring import dynamodb
+from infra.wiring import catch_up, dynamodb, simulated_gateway, ticketing
 from tests.integration.pipeline_stack import Stack, pipeline_stack
 
 SEATS = [f"A-{n}" for n in range(1, 5)]
@@ -190,14 +191,13 @@ def test_faults_change_nothing_a_user_can_see(
 
 
 class OutageEvents:
-    """EventBridge failing every entry of the first `calls` requests (longer than one retry run)."""
+    """EventBridge failing every entry while `down` is set."""
 
-    def __init__(self, real: Any, calls: int) -> None:
-        self.real, self.left = real, calls
+    def __init__(self, real: Any) -> None:
+        self.real, self.down = real, True
 
     def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
-        if self.left > 0:
-            self.left -= 1
+        if self.down:
             failure = {"ErrorCode": "ThrottlingException", "ErrorMessage": "injected outage"}
             return {"FailedEntryCount": len(Entries), "Entries": [failure] * len(Entries)}
         return dict(self.real.put_events(Entries=Entries))
@@ -210,11 +210,28 @@ class OutageEvents:
 def test_a_bus_outage_longer_than_the_forwarders_retries_loses_nothing(
     dynamodb_local: DynamoDBLocal, tmp_path: Path
 ) -> None:
-    with pipeline_stack(dynamodb_local, tmp_path, events=lambda real: OutageEvents(real, 12)) as s:
+    bus: list[OutageEvents] = []
+
+    def events(real: Any) -> OutageEvents:
+        bus.append(OutageEvents(real))
+        return bus[0]
+
+    with pipeline_stack(dynamodb_local, tmp_path, events=events) as s:
         show = s.app.create_show(uuid.uuid4(), "Gig", seats=[{"label": "B-1", "price_cents": 700}])
         order = s.app.place_order(show, "carol", ["B-1"], "k", "tok_visa")
-
+        # GIVEN an outage so long that the forwarder gives up on the order's events
+        deadline = time.monotonic() + 120
+        while not s.dead_letters(s.resources.forwarder_dlq_url):  # the batch it gave up on
+            assert time.monotonic() < deadline, "the forwarder never gave up"
+            s.pipeline.stream.poll_once()
         s.pipeline.run_until_quiet(timeout=120)
-
+        assert s.app.get_order(order).status is OrderStatus.ALLOCATED
+        # WHEN the bus is back and the scheduled catch-up runs
+        bus[0].down = False
+        done = catch_up(s.settings, ticketing(s.settings, simulated_gateway(s.settings)))
+        assert not [e for e in done.values() if isinstance(e, Exception)]
+        s.pipeline.run_until_quiet(timeout=120)
+        # THEN the order was charged and confirmed, and the views show it
         assert s.app.get_order(order).status is OrderStatus.CONFIRMED
         assert [o["status"] for o in s.views()["orders"] if "status" in o] == ["CONFIRMED"]
+        assert s.views() == s.rebuilt_views()

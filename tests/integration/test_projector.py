@@ -26,8 +26,8 @@ class PausedAfterRead(StoreSource):
         super().__init__(inner.recorder, inner.application, inner.mapper)
         self.read, self.go = threading.Event(), threading.Event()
 
-    def after(self, aggregate_id: uuid.UUID, version: int) -> list[Fact]:
-        found = super().after(aggregate_id, version)
+    def history(self, aggregate_id: uuid.UUID) -> list[Fact]:
+        found = super().history(aggregate_id)
         self.read.set()
         assert self.go.wait(30)
         return found

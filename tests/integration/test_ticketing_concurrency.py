@@ -39,7 +39,7 @@ def test_place_order_50_concurrent_buyers_of_one_seat_lose_nothing() -> None:
     statuses = {o: app.get_order(o).status for o in placed}
     assert [o for o, s in statuses.items() if s == OrderStatus.ALLOCATED] == [seat.queue[0]]
     assert sum(s == OrderStatus.PENDING for s in statuses.values()) == BUYERS - 1
-    # ... and the queue is the commit order, as the notification log records it
+    # ... and the queue is the commit order of the seat's saves, as the index records them
     committed = [
         app.mapper.to_domain_event(n)
         for n in app.recorder.select_notifications(start=1, limit=10_000)
