@@ -32,6 +32,7 @@ def make_handler(settings: Settings | None = None) -> Any:
         failed = {name: repr(e) for name, e in done.items() if isinstance(e, Exception)}
         handed = {name: n for name, n in done.items() if not isinstance(n, Exception)}
         metrics.add_metric("EventsCaughtUp", MetricUnit.Count, sum(handed.values()))
+        metrics.add_metric("ConsumersStopped", MetricUnit.Count, len(failed))
         for name, error in failed.items():
             logger.warning("catch-up stopped; it goes on next time", extra={name: error})
         return {"handed": handed, "failed": failed}

@@ -36,6 +36,13 @@ ACCESS: dict[str, Access] = {
     "handlers.reallocation.handler": Access(events=Level.READ_WRITE),
     # Fills an aggregate's gap from the event table; the views are its own.
     "handlers.read_models.handler": Access(events=Level.READ, read_models=Level.READ_WRITE),
+    # Every consumer at once, on a schedule: the read models' and both reactions' grants.
+    "handlers.catch_up.handler": Access(
+        events=Level.READ_WRITE,
+        index=Level.READ,
+        read_models=Level.READ_WRITE,
+        charges=Level.READ_WRITE,
+    ),
     # Not the charges: only the local stack's /dev route reads them.
     "handlers.api.handler": Access(events=Level.READ_WRITE, read_models=Level.READ),
 }

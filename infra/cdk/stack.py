@@ -1,4 +1,4 @@
-"""The seatledger stack: wires storage, indexer, forwarder, bus, consumers, API and alarms."""
+"""The seatledger stack: storage, indexer, forwarder, bus, consumers, catch-up, API, alarms."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from constructs import Construct
 
 from infra.cdk.api import Api
 from infra.cdk.bus import Bus
+from infra.cdk.catch_up import CatchUp
 from infra.cdk.consumers import RuleConsumer
 from infra.cdk.environment import ENV_VARS
 from infra.cdk.forwarder import StreamForwarder
@@ -77,6 +78,11 @@ class SeatLedgerStack(Stack):
             self.bus.route(spec, consumer.queue, consumer.dead_letters)
             self.alarms.dead_letters(f"{spec.name}-dead-letters", consumer.dead_letters)
             self.consumers.append(consumer)
+
+        self.catch_up = CatchUp(
+            self, "CatchUp", code=code, storage=self.storage, environment=environment
+        )
+        self.alarms.dead_letters("catch-up-dead-letters", self.catch_up.dead_letters)
 
         self.api = Api(self, "Api", code=code, storage=self.storage, environment=environment)
         ApiFirewall(self, "ApiFirewall", stage_arn=self.api.rest_api.deployment_stage.stage_arn)

@@ -17,9 +17,12 @@ HANDLERS = {
     "handlers.stream_forwarder.handler",
     "handlers.indexer.handler",
     "handlers.api.handler",
+    "handlers.catch_up.handler",
     *(spec.handler for spec in RULES),
 }
 CODE_PACKAGES = {"domain", "handlers", "infra", "projections"}
+# Handlers that park nothing: the API answers its caller; the catch-up retries next run.
+PARK_NOTHING = {"handlers.api.handler", "handlers.catch_up.handler"}
 
 
 def _functions(synth: Synthesized) -> dict[str, dict[str, Any]]:
@@ -60,9 +63,9 @@ def test_environment(synth: Synthesized) -> None:
     assert isinstance(index, CfnElement)
     for function in _functions(synth).values():
         env = function["Environment"]["Variables"]
-        # Exactly what settings read, the fixed names and Powertools' (the API parks nothing).
+        # Exactly what settings read, the fixed names and Powertools'.
         expected = set(ENV_VARS.values()) | set(FIXED) | set(powertools("any"))
-        if function["Handler"] == "handlers.api.handler":
+        if function["Handler"] in PARK_NOTHING:
             expected.discard("DEAD_LETTER_QUEUE_URL")
         assert set(env) == expected, function["Handler"]
         assert env["DYNAMODB_INDEX_TABLE"] == ref(synth.stack.get_logical_id(index))
@@ -78,7 +81,7 @@ def test_environment(synth: Synthesized) -> None:
         assert "ACCEPT_TEST_EVENTS" not in env
         table_vars = [v for f, v in ENV_VARS.items() if "_table" in f]
         assert {env[v]["Ref"] for v in table_vars} == table_refs
-        if function["Handler"] != "handlers.api.handler":
+        if function["Handler"] not in PARK_NOTHING:
             queue_id = env["DEAD_LETTER_QUEUE_URL"]["Ref"]
             assert synth.resources[queue_id]["Type"] == "AWS::SQS::Queue"
 
@@ -147,6 +150,12 @@ def test_every_dead_letter_queue_depth_alarms(synth: Synthesized) -> None:
         q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
         for q in queues.values()
         if "RedrivePolicy" in q["Properties"]
+    }
+    # EventBridge's: the consumers' (also redrive targets) and the catch-up schedule's.
+    dead_letter_ids |= {
+        t["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+        for r in synth.of_type("AWS::Events::Rule").values()
+        for t in r["Properties"]["Targets"]
     }
     # The stream consumers' on-failure queues are the ones neither a source nor a DLQ.
     parked = (

@@ -16,6 +16,7 @@ from tests.cdk.conftest import Synthesized, arn, ref
 TIP_FILTER = {"dynamodb": {"NewImage": {"kind": {"S": ["tip"]}}}}
 FORWARDER = "handlers.stream_forwarder.handler"
 INDEXER = "handlers.indexer.handler"
+CATCH_UP = "handlers.catch_up.handler"
 
 
 def _event_table(synth: Synthesized) -> tuple[str, dict[str, Any]]:
@@ -45,6 +46,15 @@ def _stream_consumers(synth: Synthesized) -> dict[str, dict[str, Any]]:
             assert function["Handler"] not in consumers, "two mappings for one handler"
             consumers[function["Handler"]] = {"mapping": mapping, "function": function}
     return consumers
+
+
+def _bus_rules(synth: Synthesized) -> list[dict[str, Any]]:
+    """The rules matching events, i.e. all but the catch-up's schedule."""
+    return [
+        r["Properties"]
+        for r in synth.of_type("AWS::Events::Rule").values()
+        if "ScheduleExpression" not in r["Properties"]
+    ]
 
 
 def _consumer_of(synth: Synthesized, source: dict[str, Any]) -> dict[str, Any]:
@@ -158,15 +168,13 @@ def test_indexer_mapping_never_skips_and_has_one_writer(synth: Synthesized) -> N
 
 
 def test_one_rule_per_spec_with_its_exact_pattern(synth: Synthesized) -> None:
-    rules = synth.of_type("AWS::Events::Rule")
+    rules = _bus_rules(synth)
     assert len(rules) == len(RULES)
     (bus_id,) = synth.of_type("AWS::Events::EventBus")
     for spec in RULES:
-        matching = [
-            r for r in rules.values() if r["Properties"]["EventPattern"] == spec.event_pattern
-        ]
+        matching = [r for r in rules if r["EventPattern"] == spec.event_pattern]
         assert len(matching) == 1, f"{spec.name}: no rule with pattern {spec.event_pattern}"
-        props = matching[0]["Properties"]
+        props = matching[0]
         assert props["EventBusName"] == ref(bus_id)
         (target,) = props["Targets"]
         queue_id = target["Arn"]["Fn::GetAtt"][0]
@@ -184,8 +192,8 @@ def test_bus_has_an_archive(synth: Synthesized) -> None:
 
 
 def test_every_rule_target_queue_redrives_to_a_dead_letter_queue(synth: Synthesized) -> None:
-    for rule in synth.of_type("AWS::Events::Rule").values():
-        for target in rule["Properties"]["Targets"]:
+    for rule in _bus_rules(synth):
+        for target in rule["Targets"]:
             queue_id = target["Arn"]["Fn::GetAtt"][0]
             queue = synth.resources[queue_id]["Properties"]
             redrive = queue.get("RedrivePolicy")
@@ -202,7 +210,8 @@ def test_every_rule_target_queue_redrives_to_a_dead_letter_queue(synth: Synthesi
 
 def test_every_queue_is_encrypted_and_tls_only(synth: Synthesized) -> None:
     queues = synth.of_type("AWS::SQS::Queue")
-    assert len(queues) == 2 + 2 * len(RULES)
+    # Two on-failure queues, the catch-up schedule's dead-letter queue, two per rule.
+    assert len(queues) == 3 + 2 * len(RULES)
     for queue_id, queue in queues.items():
         assert queue["Properties"].get("SqsManagedSseEnabled") is True, queue_id
         synth.template.has_resource_properties(
@@ -223,3 +232,49 @@ def test_every_queue_is_encrypted_and_tls_only(synth: Synthesized) -> None:
                 },
             },
         )
+
+
+def test_catch_up_runs_every_minute_one_run_at_a_time(synth: Synthesized) -> None:
+    (schedule_id,) = [
+        k
+        for k, r in synth.of_type("AWS::Events::Rule").items()
+        if "ScheduleExpression" in r["Properties"]
+    ]
+    schedule = synth.resources[schedule_id]["Properties"]
+    assert schedule["ScheduleExpression"] == "rate(1 minute)"
+    assert schedule.get("State", "ENABLED") == "ENABLED"
+    assert "EventPattern" not in schedule and "EventBusName" not in schedule  # default bus
+    (target,) = schedule["Targets"]
+    function_id = target["Arn"]["Fn::GetAtt"][0]
+    function = synth.resources[function_id]["Properties"]
+    assert function["Handler"] == CATCH_UP
+    assert function["ReservedConcurrentExecutions"] == 1
+    # Long enough to drain a backlog in one run, within Lambda's limit.
+    assert 60 < function["Timeout"] <= 900
+    # A missed minute is caught up by the next run: retry little, and not for long.
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] <= 2
+    assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 120
+    (invoke_config,) = [
+        r["Properties"]
+        for r in synth.of_type("AWS::Lambda::EventInvokeConfig").values()
+        if r["Properties"]["FunctionName"] == ref(function_id)
+    ]
+    assert invoke_config["MaximumRetryAttempts"] == 0
+    assert invoke_config["MaximumEventAgeInSeconds"] <= 120
+    # Invocations EventBridge could not make are parked, and their queue alarms.
+    queue_id = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+    assert synth.resources[queue_id]["Type"] == "AWS::SQS::Queue"
+    watched = [
+        a["Properties"]["Dimensions"]
+        for a in synth.of_type("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    ]
+    assert [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}] in watched
+    # Only this rule may invoke it.
+    (permission,) = [
+        r["Properties"]
+        for r in synth.of_type("AWS::Lambda::Permission").values()
+        if r["Properties"]["FunctionName"] == arn(function_id)
+    ]
+    assert permission["Principal"] == "events.amazonaws.com"
+    assert permission["SourceArn"] == arn(schedule_id)

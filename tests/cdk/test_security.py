@@ -30,6 +30,18 @@ EXPECTED_TABLE_ACCESS: dict[str, dict[str, str]] = {
         "orders_b": "write",
         "payments_b": "write",
     },
+    # Every consumer's work at once: the read models' and both reactions' grants, and the index.
+    "handlers.catch_up.handler": {
+        "events": "write",
+        "index": "read",
+        "seat_map": "write",
+        "orders": "write",
+        "payments": "write",
+        "seat_map_b": "write",
+        "orders_b": "write",
+        "payments_b": "write",
+        "charges": "write",
+    },
     "handlers.api.handler": {
         "events": "write",
         "seat_map": "read",
@@ -62,7 +74,7 @@ WRITE_ACTIONS = {
 }
 # The only suppressions the stack is meant to have, rule -> resource (path under the stack);
 # a new one must be added here on purpose.
-FUNCTIONS = ["Api", "StreamForwarder", "Indexer", *(spec.name for spec in RULES)]
+FUNCTIONS = ["Api", "StreamForwarder", "Indexer", "CatchUp", *(spec.name for spec in RULES)]
 METHODS = {"Api/RestApi/Default/ANY", "Api/RestApi/Default/{proxy+}/ANY"}
 EXPECTED_SUPPRESSIONS = {
     # The account-level API Gateway logging role's AWS managed policy.
@@ -71,8 +83,8 @@ EXPECTED_SUPPRESSIONS = {
     "IAM5": {f"{name}/Handler/Role/DefaultPolicy" for name in FUNCTIONS},
     # python3.12 pinned with the dependency layer.
     "L1": {f"{name}/Handler/Function" for name in FUNCTIONS},
-    # The stream consumers' terminal on-failure queues.
-    "SQS3": {"StreamForwarder/OnFailure", "Indexer/OnFailure"},
+    # The stream consumers' terminal on-failure queues, and the schedule's dead-letter queue.
+    "SQS3": {"StreamForwarder/OnFailure", "Indexer/OnFailure", "CatchUp/DeadLetters"},
     # No caller identity in the API's contract.
     "APIG4": METHODS,
     "COG4": METHODS,
