@@ -16,7 +16,8 @@
 Figures: placements/s; confirmed orders/s; `confirmed_vs_placements`: placing time over the
 time until the last order is confirmed (1.0 means payments keep pace with placements; a ratio of
 raw rates would be capped by the share of orders that can win a seat); commit-to-read-model
-latency (place_order returning -> the order in the orders view), p50/p99.
+latency (place_order returning -> the order in the orders view, seen within about 0.2 s),
+p50/p99. The figures of each run come with the machine's CPU use and DynamoDB Local's.
 """
 
 from __future__ import annotations
@@ -141,16 +142,18 @@ class Watcher:
                 if final and item["status"]["S"] in FINAL:
                     self.final[order] = (item["status"]["S"], now)
 
-    def run(self, expected: int, timeout: float = 1200) -> None:
+    def run(self, expected: int, timeout: float = 1800) -> None:
+        """Every 0.2 s, the 300 oldest orders not seen yet (views apply roughly in commit
+        order); every 2 s, every order not final. Light enough not to load the server much."""
         deadline, last_final_poll = time.time() + timeout, 0.0
         while len(self.final) < expected and time.time() < deadline:
             self.drain_commits()
             unseen = [o for o in self.committed if o not in self.seen]
-            self.poll(unseen, final=False)
-            if time.time() - last_final_poll > 1.0:
+            self.poll(unseen[:300], final=False)
+            if time.time() - last_final_poll > 2.0:
                 last_final_poll = time.time()
                 self.poll([o for o in self.committed if o not in self.final], final=True)
-            time.sleep(0.05)
+            time.sleep(0.2)
 
 
 class Cpu:

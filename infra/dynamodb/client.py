@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -41,9 +42,17 @@ TRANSIENT_CODES = frozenset(
 )
 
 
-@functools.lru_cache(maxsize=16)
 def make_client(endpoint_url: str | None, region: str | None) -> Any:
-    """One thread-safe client per endpoint; retries are ours (see `Backoff`), not botocore's."""
+    """One thread-safe client per endpoint; retries are ours (see `Backoff`), not botocore's.
+
+    Without an endpoint, boto3's own setting decides, read now: a cached client must not keep
+    the endpoint of whatever was configured when it was first asked for."""
+    endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or None
+    return _client(endpoint, region)
+
+
+@functools.lru_cache(maxsize=16)
+def _client(endpoint_url: str | None, region: str | None) -> Any:
     config = Config(
         retries={"total_max_attempts": 1, "mode": "standard"},
         connect_timeout=5,
