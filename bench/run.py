@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import re
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,8 @@ def scale_rows(sc: dict[str, Any]) -> list[tuple[str, str, str]]:
                 f"{setup['threads_each']} clients, {setup['dynamodb_delay_ms']} ms per DynamoDB "
                 f"call, {setup['gateway_ms']} ms card network",
                 f"{run['placements_per_s']} placements/s; {run['confirmed_per_s']} confirmed/s "
-                f"({run['confirmed']} confirmed, {run['rejected']} rejected); commit -> read "
+                f"({run['confirmed']} confirmed, {run['rejected']} rejected); up to "
+                f"{run.get('charges_at_once_peak', '?')} charges at once; commit -> read "
                 f"model p50 / p99 {c2v['p50_ms'] / 1000:.1f} / {c2v['p99_ms'] / 1000:.1f} s",
                 f"bare ceiling {bare['placements_per_s']}/s: {run['placements_vs_bare']}x; "
                 f"confirmed_vs_placements {run['confirmed_vs_placements']}; machine busy "
@@ -112,20 +114,20 @@ def table(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+BENCHES = {"store": store, "onsale": onsale, "pipeline": pipeline, "replay": replay, "scale": scale}
+
+
 def main() -> None:
+    """Every benchmark; with `--table`, none: the table and chart from the saved results (after
+    running one benchmark alone, e.g. `make bench-scale`)."""
     started = time.perf_counter()
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}
     }
-    for name, module in (
-        ("store", store),
-        ("onsale", onsale),
-        ("pipeline", pipeline),
-        ("replay", replay),
-        ("scale", scale),
-    ):
-        print(f"== {name}", flush=True)
-        module.main()
+    for name, module in BENCHES.items():
+        if "--table" not in sys.argv:
+            print(f"== {name}", flush=True)
+            module.main()
         results[name] = json.loads(module.RESULTS.read_text())
     results["seconds"] = round(time.perf_counter() - started)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")

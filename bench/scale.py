@@ -238,9 +238,33 @@ def outcome(watcher: Watcher, started: float, placing: float) -> dict[str, Any]:
         "seconds_until_all_final": round(max(at for _, at in watcher.final.values()) - started, 2),
         "seconds_until_last_confirmed": round(last_confirmed, 2),
         "confirmed_per_s": round(len(confirmed_at) / last_confirmed, 1),
+        "charges_at_once_peak": charges_at_once(started),
         "confirmed_vs_placements": round(placing / last_confirmed, 2),
         "commit_to_view": percentiles(lags),
     }
+
+
+def charges_at_once(since: float) -> int:
+    """The most card charges answered within one charge's latency of each other: more than 1
+    means charges overlap (a serial payment reaction would show 1)."""
+    from infra.dynamodb.reads import paged_items
+    from infra.settings import Settings
+
+    table = Settings.from_env().charges_table
+    stamps = [int(i["at"]["N"]) / 1e9 for i in paged_items(_client().scan, TableName=table)]
+    times = sorted(at for at in stamps if at >= since)
+    window, peak, first = GATEWAY_MS / 1000, 0, 0
+    for last, at in enumerate(times):
+        while at - times[first] >= window:
+            first += 1
+        peak = max(peak, last - first + 1)
+    return peak
+
+
+def _client() -> Any:
+    from infra.dynamodb.client import make_client
+
+    return make_client(os.environ["AWS_ENDPOINT_URL_DYNAMODB"], "us-east-1")
 
 
 def on_sale(shows: int) -> dict[str, Any]:

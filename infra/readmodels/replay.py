@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -145,13 +145,15 @@ class Replayer:
         applied = {view.name: 0 for view in views}
         total = sum(r.max_notification_id() or 0 for r in self.readers)
         topics = sorted({get_topic(EVENT_TYPES[t]) for v in views for t in v.detail_types})
-        done = 0
         for reader in self.readers:
             starts = {v.name: self._position(shadows[v.name], reader.partition) for v in views}
             items: dict[str, dict[str, Item]] = {v.name: {} for v in views}
             # Whether every item of the shadow is in memory (a fresh shadow, nothing dropped).
             whole = {name: start == 0 for name, start in starts.items()}
             position = min(starts.values())
+            # Writes of one page run while the next is read and folded; a page's writes are
+            # submitted only once the previous page's are done, so one item's never overlap.
+            in_flight: list[Future[None]] = []
             while batch := reader.select_notifications(position + 1, self.page, topics=topics):
                 facts = [(n.id, fact_of_stored(self.mapper, n)) for n in batch]
                 writes = []
@@ -163,18 +165,19 @@ class Replayer:
                     )
                     writes += [(shadows[view.name], items[view.name][k]) for k in changed]
                     applied[view.name] += len(mine)
-                self._write(writes)
-                for view in views:  # written: what is dropped is read back when needed
-                    if len(items[view.name]) > ITEMS_IN_MEMORY:
+                self._settle_writes(in_flight, views, shadows, reader.partition, position)
+                in_flight = self._submit(writes)
+                position = batch[-1].id
+                if any(len(items[v.name]) > ITEMS_IN_MEMORY for v in views):
+                    self._settle_writes(in_flight, views, shadows, reader.partition, position)
+                    in_flight = []
+                    for view in views:  # written: what is dropped is read back when needed
                         items[view.name].clear()
                         whole[view.name] = False
-                position = batch[-1].id
-                for view in views:
-                    self._set_position(shadows[view.name], reader.partition, position)
-                done = position
                 if progress:
                     for view in views:
-                        progress(view.name, done, max(total, done))
+                        progress(view.name, position, max(total, position))
+            self._settle_writes(in_flight, views, shadows, reader.partition, position)
         return applied
 
     def _fold(
@@ -232,18 +235,32 @@ class Replayer:
                 applied += sum(1 for d in details if d.detail_type in view.detail_types)
         return applied
 
-    def _write(self, writes: list[tuple[str, Item]]) -> None:
+    def _submit(self, writes: list[tuple[str, Item]]) -> list[Future[None]]:
         """Every item, 25 to a BatchWriteItem, several requests at once."""
         by_table: dict[str, list[Item]] = {}
         for table, item in writes:
             by_table.setdefault(table, []).append(item)
-        requests = [
-            (table, items[i : i + 25])  # BatchWriteItem's limit
+        return [
+            WRITERS.submit(self._write_chunk, table, items[i : i + 25])  # BatchWriteItem's limit
             for table, items in by_table.items()
             for i in range(0, len(items), 25)
         ]
-        for done in WRITERS.map(lambda request: self._write_chunk(*request), requests):
-            assert done is None
+
+    def _settle_writes(
+        self,
+        in_flight: list[Future[None]],
+        views: list[View],
+        shadows: dict[str, str],
+        partition: int,
+        position: int,
+    ) -> None:
+        """Wait for the writes of the pages up to `position`, then record it as reached."""
+        if not in_flight:
+            return
+        for future in in_flight:
+            future.result()
+        for view in views:
+            self._set_position(shadows[view.name], partition, position)
 
     def _write_chunk(self, table: str, chunk: list[Item]) -> None:
         request: dict[str, Any] = {table: [{"PutRequest": {"Item": to_ddb(i)}} for i in chunk]}
