@@ -47,7 +47,7 @@ lint: install  ## ruff and mypy
 bench-store: install  ## event store benchmark -> bench/results/store.json
 	$(BIN)/python -m bench.store
 
-bench: install  ## every benchmark (~40 min) -> bench/results/latest.json, chart, README table
+bench: install  ## every benchmark (~20 min) -> bench/results/latest.json, chart, README table
 	$(BIN)/python -m bench.run
 
 bench-pipeline: install  ## commit -> read model latency -> bench/results/pipeline.json
