@@ -32,6 +32,7 @@ from eventsourcing.persistence import OperationalError, StoredEvent
 
 from infra.dynamodb.client import AMBIGUOUS_ERRORS, TRANSIENT_CODES, UNSENT_ERRORS, call_with_retry
 from infra.dynamodb.commit import TRANSIENT_REASONS
+from infra.dynamodb.index_reader import IndexReader
 from infra.dynamodb.items import (
     ITEM_LIMIT,
     MAX_TRANSACTION_ITEMS,
@@ -257,20 +258,8 @@ class Indexer:
 
     def _head(self, partition: int) -> int:
         if partition not in self._heads:
-            page = call_with_retry(
-                self.client.query,
-                self.backoff,
-                TableName=self.index_table,
-                ConsistentRead=True,
-                KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues={":pk": S(index_pk(self.app, partition))},
-                ScanIndexForward=False,
-                Limit=1,
-                ProjectionExpression="sk, n",
-            )
-            items = page.get("Items", [])
-            last = int(items[0]["sk"]["N"]) + int(items[0]["n"]["N"]) - 1 if items else 0
-            self._heads[partition] = last + 1
+            reader = IndexReader(self.client, self.index_table, self.app, partition, self.backoff)
+            self._heads[partition] = (reader.max_notification_id() or 0) + 1
         return self._heads[partition]
 
     def _load_marks(self, originators: Sequence[UUID | str]) -> dict[UUID | str, _Mark | None]:
