@@ -52,7 +52,8 @@ def _deps() -> tuple[Ticketing, ReadModels, Settings]:
 def build_resolver() -> APIGatewayRestResolver:
     api = APIGatewayRestResolver(enable_validation=True)
     api.configure_openapi(
-        title="seatledger", version="0.1.0",
+        title="seatledger",
+        version="0.1.0",
         description="Sell seats once, charge cards once. Client mistakes get 4xx with a reason.",
     )
     install_error_handlers(api)

@@ -21,9 +21,19 @@ from infra.settings import Settings
 
 # Field names -> realistic example values, so `--example` reads like a real event.
 HINTS: dict[str, Any] = {
-    "application": "Ticketing", "name": "north", "row": "A", "seats": "1-5", "label": "A-1",
-    "seat_label": "A-1", "seat_labels": ["A-1"], "customer_id": "alice", "reason": "card_declined",
-    "idempotency_key": "alice-1", "price_cents": 5000, "amount_cents": 5000, "seat_count": 5,
+    "application": "Ticketing",
+    "name": "north",
+    "row": "A",
+    "seats": "1-5",
+    "label": "A-1",
+    "seat_label": "A-1",
+    "seat_labels": ["A-1"],
+    "customer_id": "alice",
+    "reason": "card_declined",
+    "idempotency_key": "alice-1",
+    "price_cents": 5000,
+    "amount_cents": 5000,
+    "seat_count": 5,
 }
 REPLAY_NOTE = (
     "EventBridge does not say how many archived events fall in a window: archive_events counts "
@@ -74,7 +84,8 @@ def example(detail_type: str) -> dict[str, Any]:
     schema = DETAILS[detail_type].model_json_schema()
     data: dict[str, Any] = _sample(schema, schema.get("$defs", {}))
     data.update(
-        aggregate_version=1, test=True,
+        aggregate_version=1,
+        test=True,
         event_id=str(event_id_for(data["aggregate_id"], 1)),
         schema_version=getattr(EVENT_TYPES[detail_type], "class_version", 1),
     )
@@ -115,8 +126,9 @@ def publish(
     try:
         parsed = DETAILS[detail_type].model_validate(data)
     except ValidationError as e:
-        problems = [{"field": ".".join(map(str, err["loc"])), "reason": err["msg"]}
-                    for err in e.errors()]
+        problems = [
+            {"field": ".".join(map(str, err["loc"])), "reason": err["msg"]} for err in e.errors()
+        ]
         if out.as_json:
             out.emit({"sent": False, "errors": problems})
         for p in problems:
@@ -127,8 +139,13 @@ def publish(
         fail(Exit.INVALID, "the entry is over EventBridge's 256 KB limit: nothing was sent")
     if not dry_run:
         use_stack(ctx.obj.aws)  # before Settings: it sets the stack's environment
-    entry = {"Source": SOURCE, "DetailType": detail_type, "Detail": text,
-             "EventBusName": Settings.from_env().event_bus, "Time": parsed.occurred_at}
+    entry = {
+        "Source": SOURCE,
+        "DetailType": detail_type,
+        "Detail": text,
+        "EventBusName": Settings.from_env().event_bus,
+        "Time": parsed.occurred_at,
+    }
     if dry_run:
         shown = {**entry, "Detail": json.loads(text), "Time": parsed.occurred_at.isoformat()}
         out.emit({"sent": False, "entry": shown} if out.as_json else shown)
@@ -139,12 +156,22 @@ def publish(
     answer = boto3.client("events").put_events(Entries=[entry])
     sent = answer["Entries"][0]
     if answer.get("FailedEntryCount"):
-        fail(Exit.FAILED, f"EventBridge refused it: {sent.get('ErrorCode')}: "
-             f"{sent.get('ErrorMessage')}")
-    result = {"sent": True, "event_id": sent["EventId"], "detail_type": detail_type,
-              "bus": entry["EventBusName"], "test": True}
-    out.emit(result, f"published test event [bold]{detail_type}[/] on bus {result['bus']}: "
-             f"EventBridge id {result['event_id']}")
+        fail(
+            Exit.FAILED,
+            f"EventBridge refused it: {sent.get('ErrorCode')}: {sent.get('ErrorMessage')}",
+        )
+    result = {
+        "sent": True,
+        "event_id": sent["EventId"],
+        "detail_type": detail_type,
+        "bus": entry["EventBusName"],
+        "test": True,
+    }
+    out.emit(
+        result,
+        f"published test event [bold]{detail_type}[/] on bus {result['bus']}: "
+        f"EventBridge id {result['event_id']}",
+    )
 
 
 def _draft4(node: Any) -> Any:
@@ -170,12 +197,18 @@ def registry_schema(detail_type: str) -> dict[str, Any]:
     definitions = {**detail.pop("$defs", {}), f"{detail_type}Detail": detail}
     text = {"type": "string"}
     return {
-        "$schema": "http://json-schema.org/draft-04/schema#", "title": detail_type,
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "title": detail_type,
         "description": f"{SOURCE} {detail_type} event; payload null when it was too big to send",
-        "x-amazon-events-source": SOURCE, "x-amazon-events-detail-type": detail_type,
-        "type": "object", "required": ["detail-type", "source", "detail"],
+        "x-amazon-events-source": SOURCE,
+        "x-amazon-events-detail-type": detail_type,
+        "type": "object",
+        "required": ["detail-type", "source", "detail"],
         "properties": {
-            "version": text, "id": text, "account": text, "region": text,
+            "version": text,
+            "id": text,
+            "account": text,
+            "region": text,
             "time": {"type": "string", "format": "date-time"},
             "resources": {"type": "array", "items": text},
             "source": {"type": "string", "enum": [SOURCE]},
@@ -198,8 +231,11 @@ def export(
             path.write_text(json.dumps(registry_schema(name), indent=2) + "\n")
     except OSError as e:
         fail(Exit.FAILED, f"cannot write to {directory}: {e.strerror or e}")
-    shown = table(f"JSON Schemas (draft-04) written to {directory}", ["detail-type", "file"],
-                  [[name, path.name] for name, path in paths.items()])
+    shown = table(
+        f"JSON Schemas (draft-04) written to {directory}",
+        ["detail-type", "file"],
+        [[name, path.name] for name, path in paths.items()],
+    )
     ctx.obj.output.emit([{"detail_type": n, "path": str(p)} for n, p in paths.items()], shown)
 
 
@@ -213,14 +249,21 @@ def _when(value: str, option: str) -> datetime:
 
 def _find_rule(events: Any, bus: str, rule: str) -> str:
     """The ARN of rule `rule`: its name, its RuleSpec name (CDK names rules itself), or an ARN."""
-    found = [r for page in events.get_paginator("list_rules").paginate(EventBusName=bus)
-             for r in page["Rules"] if not r.get("ManagedBy")]
+    found = [
+        r
+        for page in events.get_paginator("list_rules").paginate(EventBusName=bus)
+        for r in page["Rules"]
+        if not r.get("ManagedBy")
+    ]
     for r in found:
         if rule in (r["Name"], r["Arn"]) or r.get("Description", "").startswith(
-                f"seatledger {rule}:"):
+            f"seatledger {rule}:"
+        ):
             return str(r["Arn"])
-    fail(Exit.NOT_FOUND, f"no rule {rule!r} on bus {bus}; rules: "
-         + ", ".join(r["Name"] for r in found))
+    fail(
+        Exit.NOT_FOUND,
+        f"no rule {rule!r} on bus {bus}; rules: " + ", ".join(r["Name"] for r in found),
+    )
 
 
 def replay(
@@ -228,7 +271,9 @@ def replay(
     start: str = typer.Option(..., "--from", help="ISO 8601 time (UTC if no offset) or now."),
     end: str = typer.Option("now", "--to", help="ISO 8601 time (UTC if no offset) or now."),
     rule: str = typer.Option(
-        "read-models", "--rule", help="The rule to replay to (name or ARN). Default read-models: "
+        "read-models",
+        "--rule",
+        help="The rule to replay to (name or ARN). Default read-models: "
         "rebuilding views is the usual reason, and they apply each event once whatever arrives. "
         "Replaying to payment or reallocation is safe too (their commands re-check state and "
         "payment ids are idempotency keys) but only re-runs work already done.",
@@ -246,11 +291,19 @@ def replay(
 
     events = boto3.client("events")
     try:
-        bus_arn = stack.get("bus_arn") or events.describe_event_bus(
-            Name=Settings.from_env().event_bus)["Arn"]
-        names = [stack["archive_arn"].rsplit("/", 1)[-1]] if "archive_arn" in stack else [
-            a["ArchiveName"] for a in events.list_archives(EventSourceArn=bus_arn)["Archives"]
-            if a["State"] == "ENABLED"]
+        bus_arn = (
+            stack.get("bus_arn")
+            or events.describe_event_bus(Name=Settings.from_env().event_bus)["Arn"]
+        )
+        names = (
+            [stack["archive_arn"].rsplit("/", 1)[-1]]
+            if "archive_arn" in stack
+            else [
+                a["ArchiveName"]
+                for a in events.list_archives(EventSourceArn=bus_arn)["Archives"]
+                if a["State"] == "ENABLED"
+            ]
+        )
         if not names:
             fail(Exit.NOT_FOUND, f"bus {bus_arn} has no enabled archive")
         archive = events.describe_archive(ArchiveName=names[0])
@@ -258,8 +311,11 @@ def replay(
         rule = rule_arn.rsplit("/", 1)[-1]  # replay names allow [.-_A-Za-z0-9], 64 at most
         name = f"seatledger-{re.sub(r'[^.A-Za-z0-9_-]', '-', rule)[:30]}-{uuid4().hex[:12]}"
         events.start_replay(
-            ReplayName=name, EventSourceArn=archive["ArchiveArn"], EventStartTime=window[0],
-            EventEndTime=window[1], Destination={"Arn": bus_arn, "FilterArns": [rule_arn]},
+            ReplayName=name,
+            EventSourceArn=archive["ArchiveArn"],
+            EventStartTime=window[0],
+            EventEndTime=window[1],
+            Destination={"Arn": bus_arn, "FilterArns": [rule_arn]},
         )
         deadline, state = time.monotonic() + wait, {}
         with errors.status(f"replaying {archive['ArchiveName']} to {rule}..."):
@@ -271,18 +327,28 @@ def replay(
     except ClientError as e:
         fail(Exit.FAILED, f"EventBridge refused: {e.response['Error'].get('Message', e)}")
     result = {
-        "replay": name, "state": state.get("State", "UNKNOWN"), "rule": rule,
-        "rule_arn": rule_arn, "from": window[0].isoformat(), "to": window[1].isoformat(),
-        "archive": archive["ArchiveName"], "archive_events": archive.get("EventCount"),
-        "reason": state.get("StateReason"), "note": REPLAY_NOTE,
+        "replay": name,
+        "state": state.get("State", "UNKNOWN"),
+        "rule": rule,
+        "rule_arn": rule_arn,
+        "from": window[0].isoformat(),
+        "to": window[1].isoformat(),
+        "archive": archive["ArchiveName"],
+        "archive_events": archive.get("EventCount"),
+        "reason": state.get("StateReason"),
+        "note": REPLAY_NOTE,
     }
-    shown = table("bus replay", ["", ""], [[k, v] for k, v in result.items()
-                                           if v is not None and k != "note"])
+    shown = table(
+        "bus replay", ["", ""], [[k, v] for k, v in result.items() if v is not None and k != "note"]
+    )
     shown.show_header, shown.caption, shown.caption_justify = False, REPLAY_NOTE, "left"
     ctx.obj.output.emit(result, shown)
     if result["state"] in ("STARTING", "RUNNING"):
-        fail(Exit.FAILED, f"replay {name} still running after {wait:g}s: see "
-             f"`aws events describe-replay --replay-name {name}`")
+        fail(
+            Exit.FAILED,
+            f"replay {name} still running after {wait:g}s: see "
+            f"`aws events describe-replay --replay-name {name}`",
+        )
     if result["state"] != "COMPLETED":
         fail(Exit.FAILED, f"replay {name} ended {result['state']}: {result['reason'] or ''}")
 

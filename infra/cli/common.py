@@ -57,13 +57,19 @@ def use_stack(aws: bool) -> dict[str, Any]:
     try:
         stack: dict[str, Any] = json.loads(STACK_FILE.read_text())
     except (OSError, ValueError):
-        fail(Exit.UNREACHABLE, "the local stack is not running: start it with `make up` "
-             "(or pass --aws to use your AWS account)")
+        fail(
+            Exit.UNREACHABLE,
+            "the local stack is not running: start it with `make up` "
+            "(or pass --aws to use your AWS account)",
+        )
     try:
         os.kill(int(stack["pid"]), 0)
     except (OSError, KeyError, ValueError):
-        fail(Exit.UNREACHABLE, "the local stack is not running (its last run did not stop "
-             "cleanly): start it with `make up`")
+        fail(
+            Exit.UNREACHABLE,
+            "the local stack is not running (its last run did not stop "
+            "cleanly): start it with `make up`",
+        )
     for name, value in stack.get("env", {}).items():
         os.environ.setdefault(name, value)
     return stack

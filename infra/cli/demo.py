@@ -22,10 +22,14 @@ from infra.cli.common import Exit, console, fail, table, use_stack
 SEAT = "A-1"
 FINAL = {"CONFIRMED", "PAYMENT_FAILED", "REJECTED"}
 SETTLED = {"CAPTURED", "DECLINED"}
-MEANING = {"ALLOCATED": "holds the seat, so the payment starts",
-           "PENDING": "waits in the seat's queue"}
-BUYERS = (("alice", "tok_chargeDeclined", "her card will be declined"),
-          ("bob", "tok_visa", "his card is good"))
+MEANING = {
+    "ALLOCATED": "holds the seat, so the payment starts",
+    "PENDING": "waits in the seat's queue",
+}
+BUYERS = (
+    ("alice", "tok_chargeDeclined", "her card will be declined"),
+    ("bob", "tok_visa", "his card is good"),
+)
 
 
 class Api:
@@ -55,8 +59,11 @@ class Api:
             if done(body):
                 return body
             if time.monotonic() > deadline:
-                fail(Exit.FAILED, f"timed out waiting for {what} (last answer: "
-                     f"{json.dumps(body)[:300]}); is the stack's pipeline running?")
+                fail(
+                    Exit.FAILED,
+                    f"timed out waiting for {what} (last answer: "
+                    f"{json.dumps(body)[:300]}); is the stack's pipeline running?",
+                )
             time.sleep(0.25)
 
 
@@ -69,10 +76,13 @@ def settled(order: dict[str, Any]) -> bool:
 
 def demo(
     ctx: typer.Context,
-    timeout: float = typer.Option(60.0, "--timeout", min=1, help="Seconds to wait for the "
-                                  "orders to settle."),
+    timeout: float = typer.Option(
+        60.0, "--timeout", min=1, help="Seconds to wait for the orders to settle."
+    ),
     api_url: str | None = typer.Option(
-        None, "--api-url", envvar="SEATLEDGER_API_URL",
+        None,
+        "--api-url",
+        envvar="SEATLEDGER_API_URL",
         help="The ledger's API (default: the local stack's; needed with --aws).",
     ),
 ) -> None:
@@ -81,8 +91,11 @@ def demo(
     stack = use_stack(ctx.obj.aws)
     url = api_url or stack.get("api_url")
     if not url:
-        fail(Exit.USAGE, "with --aws, give the API's address: --api-url https://... "
-             "(the deployed stack's API URL)")
+        fail(
+            Exit.USAGE,
+            "with --aws, give the API's address: --api-url https://... "
+            "(the deployed stack's API URL)",
+        )
     api = Api(url)
 
     def say(text: str) -> None:
@@ -90,45 +103,80 @@ def demo(
             console.print(text, highlight=False)
 
     show_id = str(uuid.uuid4())  # a fresh show each run: the story starts from free seats
-    say(f"[bold]1.[/] Creating show [cyan]{show_id}[/]: 'Cup final (demo)', rows A and B, "
-        "5 seats each, 50.00 a seat")
-    api.call("POST", "/shows", {"show_id": show_id, "name": "Cup final (demo)", "sections": [
-        {"name": "north", "rows": ["A", "B"], "seats_per_row": 5, "price_cents": 5000}]})
+    say(
+        f"[bold]1.[/] Creating show [cyan]{show_id}[/]: 'Cup final (demo)', rows A and B, "
+        "5 seats each, 50.00 a seat"
+    )
+    api.call(
+        "POST",
+        "/shows",
+        {
+            "show_id": show_id,
+            "name": "Cup final (demo)",
+            "sections": [
+                {"name": "north", "rows": ["A", "B"], "seats_per_row": 5, "price_cents": 5000}
+            ],
+        },
+    )
     placed: dict[str, str] = {}
     for step, (customer, token, note) in enumerate(BUYERS, start=2):
-        answer = api.call("POST", f"/shows/{show_id}/orders", {
-            "customer_id": customer, "seats": [SEAT], "payment_token": token,
-        }, key=f"demo-{customer}")
+        answer = api.call(
+            "POST",
+            f"/shows/{show_id}/orders",
+            {
+                "customer_id": customer,
+                "seats": [SEAT],
+                "payment_token": token,
+            },
+            key=f"demo-{customer}",
+        )
         placed[customer] = answer["order_id"]
-        say(f"[bold]{step}.[/] {customer.title()} orders {SEAT} paying with {token} ({note}): "
+        say(
+            f"[bold]{step}.[/] {customer.title()} orders {SEAT} paying with {token} ({note}): "
             f"order [cyan]{answer['order_id']}[/] is [bold]{answer['status']}[/]"
-            f" ({MEANING.get(answer['status'], 'settled at once')})")
-    say("[bold]4.[/] Waiting for the pipeline: Alice's payment, the seat passing on, Bob's "
-        "payment, the read models...")
+            f" ({MEANING.get(answer['status'], 'settled at once')})"
+        )
+    say(
+        "[bold]4.[/] Waiting for the pipeline: Alice's payment, the seat passing on, Bob's "
+        "payment, the read models..."
+    )
     deadline = time.monotonic() + timeout
     orders = {}
     spinner = console.status("waiting for both orders to be final")
     with contextlib.nullcontext() if out.as_json else spinner:
         for customer, order_id in placed.items():
-            orders[customer] = api.wait(f"/orders/{order_id}", settled, deadline,
-                                        f"{customer}'s order {order_id} to be final")
+            orders[customer] = api.wait(
+                f"/orders/{order_id}",
+                settled,
+                deadline,
+                f"{customer}'s order {order_id} to be final",
+            )
             say(f"   {customer.title()}'s order is [bold]{orders[customer]['status']}[/]")
         seat_map = api.wait(
             f"/shows/{show_id}/seats",
             lambda m: any(s["label"] == SEAT and s["status"] == "SOLD" for s in m["seats"]),
-            deadline, f"seat {SEAT} to show as SOLD in the seat map",
+            deadline,
+            f"seat {SEAT} to show as SOLD in the seat map",
         )
     payments = {p["payment_id"]: c for c, o in orders.items() for p in o["payments"]}
     charges: list[dict[str, Any]] | None = None
     if not ctx.obj.aws:  # the simulated gateway's record: a local-only route
-        charges = [{"payment_id": c["key"], "customer": payments[c["key"]],
-                    "amount_cents": c["amount_cents"], "result": c["result"]}
-                   for c in api.call("GET", "/dev/gateway/charges") if c["key"] in payments]
+        charges = [
+            {
+                "payment_id": c["key"],
+                "customer": payments[c["key"]],
+                "amount_cents": c["amount_cents"],
+                "result": c["result"],
+            }
+            for c in api.call("GET", "/dev/gateway/charges")
+            if c["key"] in payments
+        ]
     summary = {
-        "show_id": show_id, "seat": SEAT,
-        "orders": [{"customer": c, "payment_token": t, **orders[c]}
-                   for c, t, _ in BUYERS],
-        "seat_map": seat_map["seats"], "charges": charges,
+        "show_id": show_id,
+        "seat": SEAT,
+        "orders": [{"customer": c, "payment_token": t, **orders[c]} for c, t, _ in BUYERS],
+        "seat_map": seat_map["seats"],
+        "charges": charges,
     }
     if charges is None:
         summary["charges_note"] = "the simulated gateway's record exists on the local stack only"
@@ -141,27 +189,51 @@ def demo(
 def show_results(summary: dict[str, Any]) -> None:
     seats = summary["seat_map"]
     taken = [s for s in seats if s["status"] != "FREE"]
-    seat_table = table("5. The seat map", ["seat", "status", "order", "waiting"], [
-        [s["label"], s["status"], s["order_id"], s["queue_length"] or ""] for s in taken])
+    seat_table = table(
+        "5. The seat map",
+        ["seat", "status", "order", "waiting"],
+        [[s["label"], s["status"], s["order_id"], s["queue_length"] or ""] for s in taken],
+    )
     seat_table.caption = f"{len(seats) - len(taken)} other seats FREE"
     console.print(seat_table)
-    order_table = table("6. The orders", ["customer", "order", "status", "payment"], [
-        [o["customer"], o["order_id"], o["status"],
-         ", ".join(p["status"] for p in o["payments"]) or "none"] for o in summary["orders"]])
+    order_table = table(
+        "6. The orders",
+        ["customer", "order", "status", "payment"],
+        [
+            [
+                o["customer"],
+                o["order_id"],
+                o["status"],
+                ", ".join(p["status"] for p in o["payments"]) or "none",
+            ]
+            for o in summary["orders"]
+        ],
+    )
     order_table.columns[1].overflow = "fold"  # whole ids, even in a narrow terminal
     console.print(order_table)
     charges = summary["charges"]
     if charges is None:
-        console.print(f"7. Charges: skipped ({summary['charges_note']}; see your payment "
-                      "provider's dashboard)")
+        console.print(
+            f"7. Charges: skipped ({summary['charges_note']}; see your payment "
+            "provider's dashboard)"
+        )
         return
-    console.print(table("7. The gateway's charges", ["payment", "customer", "amount", "result"], [
-        [c["payment_id"], c["customer"], f"{c['amount_cents'] / 100:.2f}", c["result"]]
-        for c in charges]))
+    console.print(
+        table(
+            "7. The gateway's charges",
+            ["payment", "customer", "amount", "result"],
+            [
+                [c["payment_id"], c["customer"], f"{c['amount_cents'] / 100:.2f}", c["result"]]
+                for c in charges
+            ],
+        )
+    )
     captured = [c for c in charges if c["result"] == "captured"]
     who = ", ".join(c["customer"].title() for c in captured) or "nobody"
-    console.print(f"[bold green]Seat {summary['seat']} was sold once, to "
-                  f"{seats_owner(summary)}; {len(captured)} captured charge ({who}).[/]")
+    console.print(
+        f"[bold green]Seat {summary['seat']} was sold once, to "
+        f"{seats_owner(summary)}; {len(captured)} captured charge ({who}).[/]"
+    )
 
 
 def seats_owner(summary: dict[str, Any]) -> str:

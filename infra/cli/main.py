@@ -12,7 +12,8 @@ from infra.cli.common import Exit, Output, fail
 
 app = typer.Typer(
     help="Event history, replay, queries and test events for the seatledger ledger.",
-    no_args_is_help=True, pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 
 

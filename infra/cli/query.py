@@ -15,9 +15,7 @@ from infra.cli.common import Exit, fail, read_models, table, use_stack
 from infra.cli.history import open_app, parse_id, short, when
 from infra.readmodels.queries import ORDER_FIELDS
 
-query = typer.Typer(
-    help="Read the read models: seat map, orders, payments.", no_args_is_help=True
-)
+query = typer.Typer(help="Read the read models: seat map, orders, payments.", no_args_is_help=True)
 PAYMENT_FIELDS = ("payment_id", "order_id", "amount_cents", "status", "captured_cents")
 LAG = "(the read models lag the store by a moment: an order placed just now may not be there yet)"
 
@@ -47,9 +45,20 @@ def seats(ctx: typer.Context, show_id: str = typer.Argument(..., help="The show.
     summary = ", ".join(f"{counts[s]} {s}" for s in ("FREE", "HELD", "SOLD") if counts[s])
     out.emit(
         {"show_id": str(ident), "name": show.name, "seats": rows},
-        table(f"{show.name} ({ident}): {summary}", ["seat", "price", "status", "order", "waiting"],
-              [[r["label"], _money(r["price_cents"]), r["status"], r["order_id"],
-                r["queue_length"] or ""] for r in rows]),
+        table(
+            f"{show.name} ({ident}): {summary}",
+            ["seat", "price", "status", "order", "waiting"],
+            [
+                [
+                    r["label"],
+                    _money(r["price_cents"]),
+                    r["status"],
+                    r["order_id"],
+                    r["queue_length"] or "",
+                ]
+                for r in rows
+            ],
+        ),
     )
 
 
@@ -77,14 +86,25 @@ def orders(
     """A customer's orders, oldest first."""
     out = ctx.obj.output
     use_stack(ctx.obj.aws)
-    items = sorted((_public(i, ORDER_FIELDS) for i in read_models().orders_of(customer)),
-                   key=lambda i: str(i.get("placed_at")))
+    items = sorted(
+        (_public(i, ORDER_FIELDS) for i in read_models().orders_of(customer)),
+        key=lambda i: str(i.get("placed_at")),
+    )
     if not items:
         fail(Exit.NOT_FOUND, f"no orders for customer {customer!r} {LAG}")
     listing = table(
-        f"orders of {customer}", ["order", "seats", "amount", "status", "placed at"],
-        [[i["order_id"], " ".join(i["seats"]), _money(i["amount_cents"]),
-          i["status"], when(i["placed_at"]) if i.get("placed_at") else ""] for i in items],
+        f"orders of {customer}",
+        ["order", "seats", "amount", "status", "placed at"],
+        [
+            [
+                i["order_id"],
+                " ".join(i["seats"]),
+                _money(i["amount_cents"]),
+                i["status"],
+                when(i["placed_at"]) if i.get("placed_at") else "",
+            ]
+            for i in items
+        ],
     )
     listing.columns[0].overflow = "fold"  # whole ids, even when narrow: `query order` takes them
     out.emit(items, listing)
@@ -98,17 +118,34 @@ def payments(ctx: typer.Context, order_id: str = typer.Argument(..., help="The o
     use_stack(ctx.obj.aws)
     item = read_models().payment(ident)
     if item is None:
-        fail(Exit.NOT_FOUND, f"no payment for order {ident}: no such order, or it was never "
-             "charged (an order is charged once it holds all its seats), or the read models "
-             "have not caught up yet")
+        fail(
+            Exit.NOT_FOUND,
+            f"no payment for order {ident}: no such order, or it was never "
+            "charged (an order is charged once it holds all its seats), or the read models "
+            "have not caught up yet",
+        )
     item = _public(item, PAYMENT_FIELDS)
-    title = (f"payment {item['payment_id']} of order {ident}: {item['status']}, "
-             f"{_money(item['amount_cents'])} ({_money(item['captured_cents'])} captured)")
-    out.emit(item, table(title, ["attempt", "at", "result", "answered at", "reason"], [
-        [a.get("attempt"), when(a["at"]) if a.get("at") else "", a.get("result"),
-         when(a["answered_at"]) if a.get("answered_at") else "", a.get("reason")]
-        for a in item.get("attempts", [])
-    ]))
+    title = (
+        f"payment {item['payment_id']} of order {ident}: {item['status']}, "
+        f"{_money(item['amount_cents'])} ({_money(item['captured_cents'])} captured)"
+    )
+    out.emit(
+        item,
+        table(
+            title,
+            ["attempt", "at", "result", "answered at", "reason"],
+            [
+                [
+                    a.get("attempt"),
+                    when(a["at"]) if a.get("at") else "",
+                    a.get("result"),
+                    when(a["answered_at"]) if a.get("answered_at") else "",
+                    a.get("reason"),
+                ]
+                for a in item.get("attempts", [])
+            ],
+        ),
+    )
 
 
 def register(app: typer.Typer) -> None:

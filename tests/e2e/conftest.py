@@ -33,8 +33,12 @@ class Api:
         for name in [n for n in env if n.startswith("AWS_ENDPOINT_URL")]:
             env.pop(name)
         return subprocess.run(
-            [str(Path(sys.executable).parent / "seatledger"), *args], env=env, input=stdin,
-            capture_output=True, text=True, timeout=300,
+            [str(Path(sys.executable).parent / "seatledger"), *args],
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
 
     def call(

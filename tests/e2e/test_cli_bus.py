@@ -33,19 +33,25 @@ class Probe:
     def __init__(self, stack: Api) -> None:
         env = json.loads((stack.data_dir / "stack.json").read_text())["env"]
         keys = {
-            "region_name": env["AWS_REGION"], "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
+            "region_name": env["AWS_REGION"],
+            "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
             "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
         }
-        self.events = boto3.client("events", endpoint_url=env["AWS_ENDPOINT_URL_EVENTBRIDGE"],
-                                   **keys)
+        self.events = boto3.client(
+            "events", endpoint_url=env["AWS_ENDPOINT_URL_EVENTBRIDGE"], **keys
+        )
         self.sqs = boto3.client("sqs", endpoint_url=env["AWS_ENDPOINT_URL_SQS"], **keys)
         self.url = self.sqs.create_queue(QueueName=PROBE)["QueueUrl"]
         arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])
         pattern = {"source": [SOURCE], "detail": {"test": [True]}}
-        self.events.put_rule(Name=PROBE, EventBusName="seatledger",
-                             EventPattern=json.dumps(pattern))
-        self.events.put_targets(Rule=PROBE, EventBusName="seatledger", Targets=[
-            {"Id": "probe", "Arn": arn["Attributes"]["QueueArn"]}])
+        self.events.put_rule(
+            Name=PROBE, EventBusName="seatledger", EventPattern=json.dumps(pattern)
+        )
+        self.events.put_targets(
+            Rule=PROBE,
+            EventBusName="seatledger",
+            Targets=[{"Id": "probe", "Arn": arn["Attributes"]["QueueArn"]}],
+        )
         self.seen: list[dict[str, Any]] = []
 
     def close(self) -> None:
@@ -62,8 +68,9 @@ class Probe:
                     return e
             if time.monotonic() > deadline:
                 raise AssertionError(f"{event_id} never reached the probe")
-            answer = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10,
-                                              WaitTimeSeconds=1)
+            answer = self.sqs.receive_message(
+                QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+            )
             for m in answer.get("Messages", []):
                 self.seen.append(json.loads(m["Body"]))
                 self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
@@ -95,8 +102,11 @@ def test_a_test_event_reaches_the_bus_and_changes_nothing(stack: Api, probe: Pro
     before = [stack.call("GET", p)[1] for p in (f"/shows/{show}/seats", "/dev/gateway/charges")]
 
     # Harmful if acted on: A-2 sold to Bob, and a new order to charge.
-    sold = {**example("SeatSold"), "aggregate_id": str(seat_id(uuid.UUID(show), "A-2")),
-            "payload": {"order_id": bob, "waiting_order_ids": []}}
+    sold = {
+        **example("SeatSold"),
+        "aggregate_id": str(seat_id(uuid.UUID(show), "A-2")),
+        "payload": {"order_id": bob, "waiting_order_ids": []},
+    }
     allocated = example("OrderAllocated")
     for detail_type, detail in (("SeatSold", sold), ("OrderAllocated", allocated)):
         del detail["test"]  # publish marks it
@@ -131,8 +141,10 @@ def test_an_example_piped_back_in_is_published(stack: Api, probe: Probe) -> None
     assert shown.returncode == 0, shown.stderr
     done = stack.cli("--json", "publish", "OrderConfirmed", "--detail", "@-", stdin=shown.stdout)
     assert done.returncode == 0, done.stderr
-    assert probe.wait_for(json.loads(shown.stdout)["event_id"])["id"] == json.loads(
-        done.stdout)["event_id"]
+    assert (
+        probe.wait_for(json.loads(shown.stdout)["event_id"])["id"]
+        == json.loads(done.stdout)["event_id"]
+    )
 
 
 def test_refused_details_are_never_sent(stack: Api, probe: Probe, tmp_path: Path) -> None:
@@ -146,18 +158,24 @@ def test_refused_details_are_never_sent(stack: Api, probe: Probe, tmp_path: Path
     as_json = stack.cli("--json", "publish", "OrderAllocated", "--detail", json.dumps(bad))
     assert as_json.returncode == 5
     assert {e["field"] for e in json.loads(as_json.stdout)["errors"]} == {
-        "aggregate_version", "payload.amount_cents"}
+        "aggregate_version",
+        "payload.amount_cents",
+    }
 
     not_test = {**example("OrderAllocated"), "test": False}
     assert stack.cli("publish", "OrderAllocated", "--detail", json.dumps(not_test)).returncode == 5
 
     dry = example("OrderAllocated")
-    shown = stack.cli("--json", "publish", "OrderAllocated", "--detail", json.dumps(dry),
-                      "--dry-run")
+    shown = stack.cli(
+        "--json", "publish", "OrderAllocated", "--detail", json.dumps(dry), "--dry-run"
+    )
     assert shown.returncode == 0, shown.stderr
     entry = json.loads(shown.stdout)["entry"]
     assert (entry["Source"], entry["DetailType"], entry["EventBusName"]) == (
-        SOURCE, "OrderAllocated", "seatledger")
+        SOURCE,
+        "OrderAllocated",
+        "seatledger",
+    )
     assert entry["Detail"]["test"] is True and json.loads(shown.stdout)["sent"] is False
 
     # Events reach the probe in the order they were put: once this one is there, the others
@@ -239,10 +257,17 @@ def test_bus_replay_mistakes(stack: Api) -> None:
 def test_without_a_running_stack_it_says_so(tmp_path: Path) -> None:
     env = {**os.environ, "SEATLEDGER_DATA_DIR": str(tmp_path)}
     detail = json.dumps(example("OrderAllocated"))
-    for args in (["publish", "OrderAllocated", "--detail", detail],
-                 ["bus", "replay", "--from", "2026-01-01"]):
-        done = subprocess.run([str(Path(sys.executable).parent / "seatledger"), *args], env=env,
-                              capture_output=True, text=True, timeout=60)
+    for args in (
+        ["publish", "OrderAllocated", "--detail", detail],
+        ["bus", "replay", "--from", "2026-01-01"],
+    ):
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "seatledger"), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 4, done.stderr
         assert "the local stack is not running" in done.stderr
         assert "Traceback" not in done.stderr

@@ -35,8 +35,13 @@ def test_demo_sells_the_seat_once_to_b_and_charges_once(stack: Api) -> None:
     text = " ".join(told.stdout.split())
     shown = re.search(r"Creating show ([0-9a-f-]{36})", text)
     assert shown is not None and shown.group(1) != summary["show_id"]
-    for words in ("PAYMENT_FAILED", "CONFIRMED", "captured", "9 other seats FREE",
-                  "sold once, to Bob; 1 captured charge (Bob)"):
+    for words in (
+        "PAYMENT_FAILED",
+        "CONFIRMED",
+        "captured",
+        "9 other seats FREE",
+        "sold once, to Bob; 1 captured charge (Bob)",
+    ):
         assert words in text, words
 
 

@@ -30,8 +30,9 @@ def settled(order: dict[str, Any]) -> bool:
 def settled_views(api: Api, show: str, orders: list[str]) -> dict[str, Any]:
     """The API's answers once the seat map and payments views have caught up too."""
     answers = {o: api.wait_for(f"/orders/{o}", settled) for o in orders}
-    seats = api.wait_for(f"/shows/{show}/seats",
-                         lambda m: any(s["status"] == "SOLD" for s in m["seats"]))
+    seats = api.wait_for(
+        f"/shows/{show}/seats", lambda m: any(s["status"] == "SOLD" for s in m["seats"])
+    )
     return {"seats": seats, **answers}
 
 
@@ -41,7 +42,10 @@ def test_query_seats_matches_the_apis_seat_map_free_seats_included(stack: Api) -
     mine = as_json(stack, "query", "seats", show)
     assert mine == seat_map
     assert {s["label"]: (s["status"], s["order_id"]) for s in mine["seats"]} == {
-        "A-1": ("SOLD", b), "A-2": ("FREE", None), "B-1": ("FREE", None)}
+        "A-1": ("SOLD", b),
+        "A-2": ("FREE", None),
+        "B-1": ("FREE", None),
+    }
 
     readable = stack.cli("query", "seats", show)
     assert readable.returncode == 0, readable.stderr
@@ -64,7 +68,8 @@ def test_query_order_orders_and_payments_match_the_api(stack: Api) -> None:
         for key in ("payment_id", "status", "amount_cents", "captured_cents"):
             assert payment[key] == expected[key], key
         assert [x["result"] for x in payment["attempts"]] == [
-            x["result"] for x in expected["attempts"]]
+            x["result"] for x in expected["attempts"]
+        ]
         assert payment["order_id"] == order_id
 
     listed = as_json(stack, "query", "orders", "--customer", customer)
@@ -88,6 +93,10 @@ def test_unknown_and_malformed_ids_are_clear_messages(stack: Api) -> None:
 
 def test_a_stopped_stack_is_a_clear_message(tmp_path: Path) -> None:
     nowhere = Api("http://127.0.0.1:1", tmp_path)
-    for args in (["query", "seats", UNKNOWN], ["query", "order", UNKNOWN],
-                 ["query", "orders", "--customer", "x"], ["query", "payments", UNKNOWN]):
+    for args in (
+        ["query", "seats", UNKNOWN],
+        ["query", "order", UNKNOWN],
+        ["query", "orders", "--customer", "x"],
+        ["query", "payments", UNKNOWN],
+    ):
         assert "not running" in refused(nowhere, 4, *args)

@@ -16,9 +16,13 @@ def test_replay_swaps_in_rebuilt_views_that_answer_the_same(stack: Api) -> None:
         order(stack, show, "tia", ["R-2"], "tok_visa"),
     ]
     assert [final(stack, o)["status"] for o in orders] == [
-        "PAYMENT_FAILED", "CONFIRMED", "REJECTED"]
-    seats = stack.wait_for(f"/shows/{show}/seats",
-                           lambda m: all(s["status"] == "SOLD" for s in m["seats"]))
+        "PAYMENT_FAILED",
+        "CONFIRMED",
+        "REJECTED",
+    ]
+    seats = stack.wait_for(
+        f"/shows/{show}/seats", lambda m: all(s["status"] == "SOLD" for s in m["seats"])
+    )
     before = [stack.call("GET", f"/orders/{o}")[1] for o in orders]
     charges_before = stack.call("GET", "/dev/gateway/charges")[1]
 
