@@ -10,8 +10,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from eventsourcing.persistence import IntegrityError, OperationalError
 
 from domain import errors
+from infra.api.auth import AccessError, Forbidden, Unauthorized
 
 STATUS: dict[type[Exception], int] = {
+    Unauthorized: 401,
+    Forbidden: 403,
     errors.UnknownShow: 404,
     errors.UnknownOrder: 404,
     errors.UnknownPayment: 404,
@@ -58,10 +61,14 @@ def install_error_handlers(api: APIGatewayRestResolver) -> None:
         body = {"error": "ValidationError", "reason": reason, "details": details}
         return Response(422, "application/json", json.dumps(body))
 
-    @api.exception_handler(errors.DomainError)  # type: ignore[untyped-decorator]
-    def domain_error(e: errors.DomainError) -> Response[str]:
+    @api.exception_handler([errors.DomainError, AccessError])  # type: ignore[untyped-decorator]
+    def refused(e: Exception) -> Response[str]:
         status = next((s for cls, s in STATUS.items() if isinstance(e, cls)), 409)
         return problem(status, type(e).__name__, str(e))
+
+    @api.not_found
+    def no_route(e: Exception) -> Response[str]:
+        return problem(404, "NotFound", "No such route")
 
     @api.exception_handler(
         [  # type: ignore[untyped-decorator]

@@ -24,7 +24,8 @@ class CreateShow(_In):
 
 
 class PlaceOrder(_In):
-    customer_id: str = Field(min_length=1, max_length=100)
+    """The customer is the caller (the token's subject), never named in the body."""
+
     seats: list[str] = Field(min_length=1, max_length=10)
     payment_token: str = Field(min_length=1, max_length=100)
 

@@ -1,0 +1,132 @@
+"""The API's routes against `infra.api.endpoints` (the list the CDK stack and the local adapter
+share), and the refusals its handler gives before it touches any table."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from infra.api.endpoints import ENDPOINTS, endpoint_for
+from infra.api.routes import DEV_ROUTES, build_resolver
+from infra.dynamodb_local import PROJECT_ROOT
+from infra.runners.lambda_runtime import LocalContext
+from tests.unit.api.test_auth import event as with_claims
+
+PUBLIC = {("GET", "/"), ("GET", "/openapi.json"), ("GET", "/shows/{show_id}/seats")}
+SHOW = "3f1c1a52-0000-4000-8000-000000000001"
+
+
+@pytest.fixture(scope="module")
+def resolver(request: pytest.FixtureRequest) -> Any:
+    patch = pytest.MonkeyPatch()
+    patch.setenv(DEV_ROUTES, "1")
+    request.addfinalizer(patch.undo)
+    return build_resolver()
+
+
+def test_the_endpoint_list_is_exactly_what_the_resolver_serves(resolver: Any) -> None:
+    served = {
+        (r.method, r.openapi_path) for r in resolver._static_routes + resolver._dynamic_routes
+    }
+    assert served == {(e.method, e.path) for e in ENDPOINTS}
+    assert {(e.method, e.path) for e in ENDPOINTS if e.public} == PUBLIC
+    assert [e.path for e in ENDPOINTS if e.local_only] == ["/dev/gateway/charges"]
+
+
+def test_requests_find_their_endpoint() -> None:
+    assert endpoint_for("GET", f"/shows/{SHOW}/seats").public  # type: ignore[union-attr]
+    assert not endpoint_for("POST", f"/shows/{SHOW}/orders").public  # type: ignore[union-attr]
+    assert endpoint_for("GET", "/customers/me/orders").path == "/customers/{customer_id}/orders"  # type: ignore[union-attr]
+    for method, path in [
+        ("DELETE", "/shows"),
+        ("GET", "/shows/x/seats/y"),
+        ("GET", "/shows//seats"),
+        ("GET", "/openapi.jsonx"),
+        ("GET", "/orders"),
+    ]:
+        assert endpoint_for(method, path) is None, (method, path)
+
+
+def test_the_spec_asks_a_token_of_every_protected_operation_and_no_customer_in_the_body(
+    resolver: Any,
+) -> None:
+    spec = json.loads(resolver.get_openapi_json_schema())
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            public = (method.upper(), path) in PUBLIC
+            assert operation.get("security") == (None if public else [{"bearer": []}]), path
+            assert public or "401" in operation["responses"], path
+    assert "customer_id" not in spec["components"]["schemas"]["PlaceOrder"]["properties"]
+
+
+def call(resolver: Any, method: str, path: str, claims: Any = None, body: Any = None) -> Any:
+    raw: dict[str, Any] = {
+        "httpMethod": method,
+        "path": path,
+        "resource": "/{proxy+}",
+        "headers": {"Content-Type": "application/json"},
+        "queryStringParameters": None,
+        "body": None if body is None else json.dumps(body),
+        "isBase64Encoded": False,
+        **(with_claims(claims) if claims is not None else {"requestContext": {}}),
+    }
+    answer = resolver.resolve(raw, LocalContext("api"))
+    return answer["statusCode"], json.loads(answer["body"])
+
+
+CUSTOMER = {"sub": "ann"}
+SHOW_BODY = {"name": "x", "seats": [{"label": "A-1", "price_cents": 1}]}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "claims", "body", "status", "error"),
+    [
+        ("POST", "/shows", None, SHOW_BODY, 401, "Unauthorized"),
+        (
+            "POST",
+            f"/shows/{SHOW}/orders",
+            None,
+            {"seats": ["A-1"], "payment_token": "t"},
+            401,
+            "Unauthorized",
+        ),
+        ("GET", f"/orders/{SHOW}", None, None, 401, "Unauthorized"),
+        ("GET", "/customers/me/orders", None, None, 401, "Unauthorized"),
+        ("GET", "/dev/gateway/charges", None, None, 401, "Unauthorized"),
+        ("POST", "/shows", CUSTOMER, SHOW_BODY, 403, "Forbidden"),
+        ("POST", "/shows", {**CUSTOMER, "cognito:groups": "sales"}, SHOW_BODY, 403, "Forbidden"),
+        ("GET", "/dev/gateway/charges", CUSTOMER, None, 403, "Forbidden"),
+        ("GET", "/customers/bob/orders", CUSTOMER, None, 403, "Forbidden"),
+        ("GET", "/customers/Ann/orders", CUSTOMER, None, 403, "Forbidden"),
+        ("GET", "/no/such/route", CUSTOMER, None, 404, "NotFound"),
+    ],
+)
+def test_refusals_come_before_any_table_is_read(
+    resolver: Any, method: str, path: str, claims: Any, body: Any, status: int, error: str
+) -> None:
+    """No DynamoDB here: a route that read a table before refusing would fail to connect."""
+    answer = call(resolver, method, path, claims, body)
+    assert answer[0] == status and answer[1]["error"] == error, answer
+    assert answer[1]["reason"]
+
+
+def test_what_runs_in_lambda_never_imports_the_local_issuer() -> None:
+    """The handler reads claims only: no JWT library, no key, no local module."""
+    probe = (
+        "import sys, handlers.api; "
+        "bad = [m for m in sys.modules if m == 'jwt' or m.startswith('infra.local')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=PROJECT_ROOT,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
