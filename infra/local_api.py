@@ -1,12 +1,18 @@
 """The API on loopback: HTTP requests become API Gateway (REST proxy) events for the handler.
 
 Only what the proxy integration does for this API: method, path, headers, query string and body
-in; status, headers and body out. One readable log line per request.
+in; status, headers and body out. One readable log line per request. And what the Cognito
+authorizer does: a route that `infra.api.endpoints` does not mark public asks for a bearer
+token, checked against the local issuer's keys (`infra.local_auth`) and refused with 401 before
+the handler runs; a verified token's claims go in ``requestContext.authorizer.claims`` as API
+Gateway passes them (every value a string). The issuer's JWKS is served at
+/.well-known/jwks.json, as Cognito publishes its own.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import socket
 import threading
@@ -16,10 +22,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from infra.api.endpoints import endpoint_for
+from infra.local_auth import JWKS_PATH, InvalidToken, Verifier
 from infra.runners.lambda_runtime import Handler, LocalContext
 
 log = logging.getLogger("seatledger.http")  # not "...api": Powertools filters by substring
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+TIME_CLAIMS = ("exp", "iat", "auth_time")  # API Gateway passes these as dates in words
 
 
 def proxy_event(method: str, target: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
@@ -50,6 +59,50 @@ def proxy_event(method: str, target: str, headers: dict[str, str], body: bytes) 
     }
 
 
+def _json(status: int, body: Any, **headers: str) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **headers},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+def gateway_claims(claims: dict[str, Any]) -> dict[str, str]:
+    """Claims as API Gateway's Cognito authorizer hands them on: strings only, e.g.
+    "Tue Apr 04 18:39:39 UTC 2023" for a time and "a,b" for a list of groups."""
+    out = {}
+    for name, value in claims.items():
+        if name in TIME_CLAIMS and isinstance(value, int):
+            value = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(value))
+        elif isinstance(value, list):
+            value = ",".join(map(str, value))
+        out[name] = str(value)
+    return out
+
+
+def authorize(event: dict[str, Any], verifier: Verifier) -> dict[str, Any] | None:
+    """None when the request may go on to the handler (claims added if it carries a verified
+    token); else the 401 answer. Unknown routes go on too: the handler answers 404."""
+    endpoint = endpoint_for(event["httpMethod"], event["path"])
+    if endpoint is None:
+        return None
+    event["resource"] = event["requestContext"]["resourcePath"] = endpoint.path
+    if endpoint.public:
+        return None
+    headers = {k.lower(): v for k, v in event["headers"].items()}
+    scheme, _, token = str(headers.get("authorization") or "").strip().partition(" ")
+    try:
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidToken("Send Authorization: Bearer <token>")
+        claims = verifier.verify(token.strip())
+    except InvalidToken as e:
+        body = {"error": "Unauthorized", "reason": str(e)}
+        return _json(401, body, **{"WWW-Authenticate": "Bearer"})
+    event["requestContext"]["authorizer"] = {"claims": gateway_claims(claims)}
+    return None
+
+
 class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the default 5 resets connections when buyers click at once
     daemon_threads = True
@@ -62,11 +115,17 @@ class LocalApi:
     def __init__(
         self,
         handler: Handler,
+        verifier: Verifier,
         host: str = "127.0.0.1",
         port: int = 8080,
         sock: socket.socket | None = None,
     ) -> None:
         api_handler = handler
+        # One event at a time per process, as a Lambda instance takes them: Powertools' resolver
+        # keeps the request it is resolving (event, route, caller) in process-wide state, so two
+        # threads inside it would mix requests, and callers. Connections are still accepted and
+        # read concurrently; several processes share the port (SEATLEDGER_API_WORKERS).
+        one_at_a_time = threading.Lock()
 
         class Request(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -84,7 +143,13 @@ class LocalApi:
                 body = self.rfile.read(length)
                 event = proxy_event(self.command, self.path, dict(self.headers.items()), body)
                 try:
-                    answer = api_handler(event, LocalContext("api"))
+                    if (self.command, event["path"]) == ("GET", JWKS_PATH):
+                        answer = _json(200, verifier.jwks)
+                    elif refusal := authorize(event, verifier):
+                        answer = refusal
+                    else:
+                        with one_at_a_time:
+                            answer = api_handler(event, LocalContext("api"))
                 except Exception:  # the handler maps every client error; this is ours
                     log.exception("api handler failed")
                     answer = {"statusCode": 500, "body": '{"error":"Internal","reason":"bug"}'}

@@ -43,8 +43,10 @@ def serve(name: str, args: list[str], stop: threading.Event, data_dir: Path) -> 
     if name == "api":
         from handlers.api import handler
         from infra.local_api import LocalApi
+        from infra.local_auth import Verifier
 
-        api = LocalApi(handler, sock=socket.socket(fileno=int(os.environ[API_FD]))).start()
+        listener = socket.socket(fileno=int(os.environ[API_FD]))
+        api = LocalApi(handler, Verifier.of(data_dir), sock=listener).start()
         _ready_until(stop)
         api.stop()
         return

@@ -2,7 +2,8 @@
 
 DynamoDB Local (data kept under `.seatledger/`), moto for EventBridge and SQS, each pipeline
 function and the API in processes of their own (`infra.local_functions`), as Lambda runs them:
-several workers per queue, several API processes on http://127.0.0.1:8080. Resources are created
+several workers per queue, several API processes on http://127.0.0.1:8080, all checking tokens
+against one local issuer's key (`infra.local_auth`, made here first). Resources are created
 when missing; the index first catches up with the stream, then the catch-up function follows it
 (queues live in memory and start empty); one line says when it is ready; Ctrl-C stops everything.
 
@@ -72,6 +73,7 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
     # Imported here: they read the environment set above when first imported.
     import boto3
 
+    from infra.local_auth import JWKS_PATH, ensure_key
     from infra.local_aws import ENDPOINT_VARS
     from infra.local_functions import API_FD, RESOURCES
     from infra.local_pipeline import LocalPipeline, provision_all
@@ -80,6 +82,7 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
 
     settings = Settings.from_env()
     os.environ["SEATLEDGER_DATA_DIR"] = str(data_dir)
+    keys = ensure_key(data_dir)  # before any API process: they all verify with this key
     with Children() as children:
         moto_port = free_port()
         children.start("moto", str(moto_port))
@@ -101,9 +104,10 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
         children.wait_ready()
         url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         write_stack_file(data_dir, url, resources)
+        log.info("token issuer: key in %s, JWKS at %s%s", keys, url, JWKS_PATH)
         print(
             f"seatledger ready: {url}  (seat map: {url}/?show=SHOW_ID, "
-            f"API spec: {url}/openapi.json); Ctrl-C stops",
+            f"API spec: {url}/openapi.json; a token: seatledger token NAME); Ctrl-C stops",
             flush=True,
         )
         try:
