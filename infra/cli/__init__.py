@@ -1,1 +1,1 @@
-"""The `seatledger` command line: history, log, replay, queries, bus events, demo."""
+"""The `seatledger` command line: history, log, replay, queries, bus events, demo, tokens."""

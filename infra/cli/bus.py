@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import re
 import sys
@@ -16,7 +15,7 @@ import typer
 from pydantic import ValidationError
 
 from domain.contract import DETAILS, EVENT_TYPES, MAX_ENTRY_BYTES, SOURCE, event_id_for
-from infra.cli.common import Exit, errors, fail, table, use_stack
+from infra.cli.common import Exit, errors, fail, help_of, operator_help, table, use_stack
 from infra.settings import Settings
 
 # Field names -> realistic example values, so `--example` reads like a real event.
@@ -353,17 +352,12 @@ def replay(
         fail(Exit.FAILED, f"replay {name} ended {result['state']}: {result['reason'] or ''}")
 
 
-def _help(command: Any) -> str:
-    """The docstring with paragraphs joined (Typer's Rich help keeps single line breaks)."""
-    return re.sub(r"(?<!\n)\n(?!\n)", " ", inspect.cleandoc(command.__doc__))
-
-
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
-    app.command(help=_help(publish))(publish)
+    app.command(help=operator_help(publish))(publish)
     schemas = typer.Typer(help="The bus contract's JSON Schemas.", no_args_is_help=True)
-    schemas.command("export", help=_help(export))(export)
+    schemas.command("export", help=help_of(export))(export)
     app.add_typer(schemas, name="schemas")
     bus = typer.Typer(help="The EventBridge bus: archive replay.", no_args_is_help=True)
-    bus.command("replay", help=_help(replay))(replay)
+    bus.command("replay", help=operator_help(replay))(replay)
     app.add_typer(bus, name="bus")

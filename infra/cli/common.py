@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from enum import IntEnum
@@ -15,8 +17,13 @@ from rich.table import Table
 
 from infra.dynamodb_local import PROJECT_ROOT
 
-STACK_FILE = Path(os.environ.get("SEATLEDGER_DATA_DIR") or PROJECT_ROOT / ".seatledger") / (
-    "stack.json"
+DATA_DIR = Path(os.environ.get("SEATLEDGER_DATA_DIR") or PROJECT_ROOT / ".seatledger")
+STACK_FILE = DATA_DIR / "stack.json"
+TOKEN_VAR = "SEATLEDGER_TOKEN"  # a bearer token for the commands that call the API
+OPERATOR_NOTE = (
+    "Operator tool: it works on the stack's tables and bus directly, with your AWS credentials "
+    "(or the local stack's), not through the API: no token is asked for and every customer's "
+    "data is visible. Keep those credentials to operators."
 )
 console = Console()
 errors = Console(stderr=True)
@@ -73,6 +80,15 @@ def use_stack(aws: bool) -> dict[str, Any]:
     for name, value in stack.get("env", {}).items():
         os.environ.setdefault(name, value)
     return stack
+
+
+def help_of(command: Any) -> str:
+    """The docstring with paragraphs joined (Typer's Rich help keeps single line breaks)."""
+    return re.sub(r"(?<!\n)\n(?!\n)", " ", inspect.cleandoc(command.__doc__ or ""))
+
+
+def operator_help(command: Any) -> str:
+    return f"{help_of(command)}\n\n{OPERATOR_NOTE}"
 
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:

@@ -1,7 +1,8 @@
 """`seatledger demo`: the double-booking story, told through the running stack's HTTP API.
 
 Alice and Bob both want seat A-1. Alice asks first but her card declines, so the seat passes
-to Bob, whose card is charged, once. Everything goes through the public API, as a client would.
+to Bob, whose card is charged, once. Everything goes through the public API, as a client would:
+an organizer's token creates the show, each buyer orders and reads with their own token.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 
 import typer
 
-from infra.cli.common import Exit, console, fail, table, use_stack
+from infra.cli.common import TOKEN_VAR, Exit, console, fail, table, use_stack
+from infra.cli.token import bearer
 
 SEAT = "A-1"
 FINAL = {"CONFIRMED", "PAYMENT_FAILED", "REJECTED"}
@@ -30,32 +32,50 @@ BUYERS = (
     ("alice", "tok_chargeDeclined", "her card will be declined"),
     ("bob", "tok_visa", "his card is good"),
 )
+ORGANIZER = "demo-organizer"
 
 
 class Api:
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
 
-    def call(self, method: str, path: str, body: Any = None, key: str | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        key: str | None = None,
+        token: str | None = None,
+    ) -> Any:
         request = urllib.request.Request(
             self.url + path, method=method, data=None if body is None else json.dumps(body).encode()
         )
         request.add_header("Content-Type", "application/json")
         if key:
             request.add_header("Idempotency-Key", key)
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
                 return json.loads(answer.read() or b"null")
         except urllib.error.HTTPError as e:
             reason = e.read().decode(errors="replace")[:300]
-            fail(Exit.FAILED, f"{method} {path} answered {e.code}: {reason}")
+            hint = f" (is {TOKEN_VAR} a valid organizer's token?)" if e.code in (401, 403) else ""
+            fail(Exit.FAILED, f"{method} {path} answered {e.code}: {reason}{hint}")
         except (TimeoutError, urllib.error.URLError, ConnectionError) as e:
             fail(Exit.UNREACHABLE, f"cannot reach the ledger's API at {self.url}: {e}")
 
-    def wait(self, path: str, done: Callable[[Any], bool], deadline: float, what: str) -> Any:
+    def wait(
+        self,
+        path: str,
+        done: Callable[[Any], bool],
+        deadline: float,
+        what: str,
+        token: str | None = None,
+    ) -> Any:
         """GET `path` until `done(body)`, or fail at the deadline saying what was awaited."""
         while True:
-            body = self.call("GET", path)
+            body = self.call("GET", path, token=token)
             if done(body):
                 return body
             if time.monotonic() > deadline:
@@ -86,7 +106,12 @@ def demo(
         help="The ledger's API (default: the local stack's; needed with --aws).",
     ),
 ) -> None:
-    """Two buyers, one seat: the first card declines, the second buyer gets the seat."""
+    """Two buyers, one seat: the first card declines, the second buyer gets the seat.
+
+    On the local stack it mints a token for an organizer and for each buyer. With $SEATLEDGER_TOKEN
+    set (needed with --aws: an organizer's ID token) every call sends that one token, so both
+    orders are that user's.
+    """
     out = ctx.obj.output
     stack = use_stack(ctx.obj.aws)
     url = api_url or stack.get("api_url")
@@ -97,15 +122,21 @@ def demo(
             "(the deployed stack's API URL)",
         )
     api = Api(url)
+    tokens = {
+        who: bearer(ctx.obj.aws, who, organizer=who == ORGANIZER)
+        for who in (ORGANIZER, *(b[0] for b in BUYERS))
+    }
 
     def say(text: str) -> None:
         if not out.as_json:
             console.print(text, highlight=False)
 
     show_id = str(uuid.uuid4())  # a fresh show each run: the story starts from free seats
+    if len(set(tokens.values())) == 1:
+        say(f"(every call sends the token in {TOKEN_VAR}: both orders are its user's)")
     say(
-        f"[bold]1.[/] Creating show [cyan]{show_id}[/]: 'Cup final (demo)', rows A and B, "
-        "5 seats each, 50.00 a seat"
+        f"[bold]1.[/] An organizer creates show [cyan]{show_id}[/]: 'Cup final (demo)', rows A "
+        "and B, 5 seats each, 50.00 a seat"
     )
     api.call(
         "POST",
@@ -117,6 +148,7 @@ def demo(
                 {"name": "north", "rows": ["A", "B"], "seats_per_row": 5, "price_cents": 5000}
             ],
         },
+        token=tokens[ORGANIZER],
     )
     placed: dict[str, str] = {}
     for step, (customer, token, note) in enumerate(BUYERS, start=2):
@@ -124,11 +156,11 @@ def demo(
             "POST",
             f"/shows/{show_id}/orders",
             {
-                "customer_id": customer,
                 "seats": [SEAT],
                 "payment_token": token,
             },
             key=f"demo-{customer}",
+            token=tokens[customer],
         )
         placed[customer] = answer["order_id"]
         say(
@@ -150,6 +182,7 @@ def demo(
                 settled,
                 deadline,
                 f"{customer}'s order {order_id} to be final",
+                token=tokens[customer],
             )
             say(f"   {customer.title()}'s order is [bold]{orders[customer]['status']}[/]")
         seat_map = api.wait(
@@ -168,7 +201,7 @@ def demo(
                 "amount_cents": c["amount_cents"],
                 "result": c["result"],
             }
-            for c in api.call("GET", "/dev/gateway/charges")
+            for c in api.call("GET", "/dev/gateway/charges", token=tokens[ORGANIZER])
             if c["key"] in payments
         ]
     summary = {

@@ -22,7 +22,7 @@ from domain.application import Ticketing
 from domain.base import Aggregate, DomainEvent
 from domain.contract import EVENT_TYPES, PAYLOADS
 from domain.errors import UnknownOrder, UnknownShow
-from infra.cli.common import Exit, console, errors, fail, table, use_stack
+from infra.cli.common import Exit, console, errors, fail, operator_help, table, use_stack
 
 # Aggregate attributes that must never be shown (the card token), whichever event set them.
 PRIVATE = frozenset().union(*(getattr(c, "private_fields", ()) for c in EVENT_TYPES.values()))
@@ -307,5 +307,5 @@ def print_lines(rows: list[dict[str, Any]], as_json: bool) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
-    app.command("history")(history)
-    app.command("log")(log)
+    app.command("history", help=operator_help(history))(history)
+    app.command("log", help=operator_help(log))(log)

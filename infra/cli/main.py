@@ -7,11 +7,13 @@ from dataclasses import dataclass
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from infra.cli import bus, demo, history, query, replay
+from infra.cli import bus, demo, history, query, replay, token
 from infra.cli.common import Exit, Output, fail
 
 app = typer.Typer(
-    help="Event history, replay, queries and test events for the seatledger ledger.",
+    help="Event history, replay, queries and test events for the seatledger ledger. `token` and "
+    "`demo` go through the API (with a bearer token); the others are operator tools that use "
+    "the stack's tables and bus directly.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -34,7 +36,7 @@ def options(
     ctx.obj = Context(Output(json_output), aws)
 
 
-for module in (history, query, replay, bus, demo):
+for module in (history, query, replay, bus, demo, token):
     module.register(app)
 
 

@@ -11,11 +11,14 @@ from typing import Any
 import typer
 
 from domain.errors import UnknownShow
-from infra.cli.common import Exit, fail, read_models, table, use_stack
+from infra.cli.common import OPERATOR_NOTE, Exit, fail, read_models, table, use_stack
 from infra.cli.history import open_app, parse_id, short, when
 from infra.readmodels.queries import ORDER_FIELDS
 
-query = typer.Typer(help="Read the read models: seat map, orders, payments.", no_args_is_help=True)
+query = typer.Typer(
+    help=f"Read the read models: seat map, orders, payments.\n\n{OPERATOR_NOTE}",
+    no_args_is_help=True,
+)
 PAYMENT_FIELDS = ("payment_id", "order_id", "amount_cents", "status", "captured_cents")
 LAG = "(the read models lag the store by a moment: an order placed just now may not be there yet)"
 
@@ -30,7 +33,7 @@ def _money(cents: Any) -> str:
     return "" if cents is None else f"{int(cents) / 100:.2f}"
 
 
-@query.command("seats")
+@query.command("seats", epilog=OPERATOR_NOTE)
 def seats(ctx: typer.Context, show_id: str = typer.Argument(..., help="The show.")) -> None:
     """Every seat of a show: FREE, HELD or SOLD, its holder and how many orders wait."""
     out = ctx.obj.output
@@ -62,7 +65,7 @@ def seats(ctx: typer.Context, show_id: str = typer.Argument(..., help="The show.
     )
 
 
-@query.command("order")
+@query.command("order", epilog=OPERATOR_NOTE)
 def order(ctx: typer.Context, order_id: str = typer.Argument(..., help="The order.")) -> None:
     """One order: status, seats, amount and when each status was reached."""
     out = ctx.obj.output
@@ -78,7 +81,7 @@ def order(ctx: typer.Context, order_id: str = typer.Argument(..., help="The orde
     out.emit(item, details)
 
 
-@query.command("orders")
+@query.command("orders", epilog=OPERATOR_NOTE)
 def orders(
     ctx: typer.Context,
     customer: str = typer.Option(..., "--customer", help="The customer whose orders to list."),
@@ -110,7 +113,7 @@ def orders(
     out.emit(items, listing)
 
 
-@query.command("payments")
+@query.command("payments", epilog=OPERATOR_NOTE)
 def payments(ctx: typer.Context, order_id: str = typer.Argument(..., help="The order.")) -> None:
     """An order's payment: each attempt and the gateway's answer."""
     out = ctx.obj.output

@@ -15,7 +15,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from infra.cli.common import Exit, fail, table, use_stack
+from infra.cli.common import Exit, fail, operator_help, table, use_stack
 from projections.views import VIEWS
 
 
@@ -108,4 +108,4 @@ def replay(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(replay)
+    app.command(help=operator_help(replay))(replay)
