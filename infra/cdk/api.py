@@ -1,4 +1,10 @@
-"""The REST API: API Gateway (proxy to one Lambda) with throttling, validation and access logs."""
+"""The REST API: API Gateway (proxy to one Lambda) with throttling, validation and access logs.
+
+One method per route of `infra.api.endpoints`: the public ones open, every other one behind the
+user pool's Cognito authorizer, which refuses a missing or invalid token before the function
+runs and hands it the verified claims. Refusals by the gateway itself carry the API's error
+shape, `{"error", "reason"}`.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,40 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.api.endpoints import ENDPOINTS
 from infra.cdk.access import grant_tables
 from infra.cdk.functions import LambdaCode, ServiceFunction
 from infra.cdk.nag import suppress
 from infra.cdk.storage import Storage
+from infra.cdk.users import Users
 
 HANDLER = "handlers.api.handler"
 TIMEOUT = Duration.seconds(25)  # under API Gateway's 29 s integration limit
 STAGE = "v1"
 RATE_LIMIT = 200  # requests per second, steady, for the whole stage
 BURST_LIMIT = 400
+AUTHORIZER_CACHE = Duration.minutes(5)  # a token's verdict, reused for this long
+# The gateway's own refusals: id, type, status (None: the gateway's), error, reason (None: the
+# gateway's message). MISSING_AUTHENTICATION_TOKEN is what an unknown route gets.
+GATEWAY_REFUSALS = (
+    (
+        "Unauthorized",
+        apigw.ResponseType.UNAUTHORIZED,
+        "401",
+        "Unauthorized",
+        "Send Authorization: Bearer <a valid ID token>",
+    ),
+    ("AccessDenied", apigw.ResponseType.ACCESS_DENIED, "403", "Forbidden", None),
+    (
+        "NoRoute",
+        apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+        "404",
+        "NotFound",
+        "No such route",
+    ),
+    ("Default4xx", apigw.ResponseType.DEFAULT_4_XX, None, "$context.error.responseType", None),
+    ("Default5xx", apigw.ResponseType.DEFAULT_5_XX, None, "$context.error.responseType", None),
+)
 
 
 class Api(Construct):
@@ -29,6 +59,7 @@ class Api(Construct):
         *,
         code: LambdaCode,
         storage: Storage,
+        users: Users,
         environment: Mapping[str, str],
     ) -> None:
         super().__init__(scope, id)
@@ -83,15 +114,46 @@ class Api(Construct):
             "Validator", validate_request_parameters=True, validate_request_body=True
         )
         integration = apigw.LambdaIntegration(self.handler.function)
-        self.rest_api.root.add_method("ANY", integration, request_validator=validator)
-        # Added by hand: through add_proxy's default options the validator was dropped.
-        proxy = self.rest_api.root.add_proxy(any_method=False)
-        proxy.add_method(
-            "ANY",
-            integration,
-            request_validator=validator,
-            request_parameters={"method.request.path.proxy": True},
+        self.authorizer = apigw.CognitoUserPoolsAuthorizer(
+            self,
+            "Authorizer",
+            cognito_user_pools=[users.pool],
+            identity_source=apigw.IdentitySource.header("Authorization"),
+            results_cache_ttl=AUTHORIZER_CACHE,
         )
+        for endpoint in ENDPOINTS:
+            if endpoint.local_only:
+                continue
+            public = endpoint.public
+            method = self.rest_api.root.resource_for_path(endpoint.path).add_method(
+                endpoint.method,
+                integration,
+                request_validator=validator,
+                request_parameters={f"method.request.path.{p}": True for p in endpoint.parameters}
+                or None,
+                authorizer=None if public else self.authorizer,
+                authorization_type=apigw.AuthorizationType.NONE
+                if public
+                else apigw.AuthorizationType.COGNITO,
+            )
+            if endpoint.public:
+                for rule in ("APIG4", "COG4"):
+                    suppress(
+                        method,
+                        rule,
+                        "Public by design (infra.api.endpoints): the seat map, the page that "
+                        "draws it and the OpenAPI spec show no customer's data. Stage "
+                        "throttling and the WAF rate rule bound abuse.",
+                    )
+        for name, kind, status, error, reason in GATEWAY_REFUSALS:
+            text = f'"{reason}"' if reason else "$context.error.messageString"  # already quoted
+            self.rest_api.add_gateway_response(
+                name,
+                type=kind,
+                status_code=status,
+                response_headers={"WWW-Authenticate": "'Bearer'"} if status == "401" else None,
+                templates={"application/json": f'{{"error": "{error}", "reason": {text}}}'},
+            )
         suppress(
             self.rest_api,
             "IAM4",
@@ -100,11 +162,3 @@ class Api(Construct):
             "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
             "AmazonAPIGatewayPushToCloudWatchLogs",
         )
-        for rule in ("APIG4", "COG4"):
-            suppress(
-                self.rest_api,
-                rule,
-                "The ticketing API's contract (issue 5) has no caller identity or authorizer; "
-                "adding one changes the contract and is a product decision. Stage throttling "
-                "and the WAF rate rule bound abuse meanwhile.",
-            )

@@ -18,7 +18,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.X86_64  # matches the layer's manylinux2014_x86_64 wheels
 
-# gitignore rules: everything at the top of the repo is left out, then the four packages return.
+# gitignore rules: everything at the top of the repo is left out, then the four packages return,
+# less what only runs on a workstation (the CDK app, `make up`'s modules and its token issuer).
 CODE_EXCLUDE = [
     "/*",
     "!/domain/",
@@ -26,6 +27,7 @@ CODE_EXCLUDE = [
     "!/infra/",
     "!/projections/",
     "/infra/cdk/",
+    "/infra/local_*.py",
     "__pycache__/",
     "*.pyc",
 ]

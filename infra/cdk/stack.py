@@ -1,4 +1,5 @@
-"""The seatledger stack: storage, indexer, forwarder, bus, consumers, catch-up, API, alarms."""
+"""The seatledger stack: storage, indexer, forwarder, bus, consumers, catch-up, users, API,
+alarms."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from infra.cdk.functions import LambdaCode
 from infra.cdk.indexer import Indexer
 from infra.cdk.observability import Alarms
 from infra.cdk.storage import Storage
+from infra.cdk.users import Users
 from infra.cdk.waf import ApiFirewall
 from infra.rules import RuleSpec
 
@@ -84,10 +86,20 @@ class SeatLedgerStack(Stack):
         )
         self.alarms.dead_letters("catch-up-dead-letters", self.catch_up.dead_letters)
 
-        self.api = Api(self, "Api", code=code, storage=self.storage, environment=environment)
+        self.users = Users(self, "Users")
+        self.api = Api(
+            self,
+            "Api",
+            code=code,
+            storage=self.storage,
+            users=self.users,
+            environment=environment,
+        )
         ApiFirewall(self, "ApiFirewall", stage_arn=self.api.rest_api.deployment_stage.stage_arn)
 
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
+        CfnOutput(self, "UserPoolId", value=self.users.pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=self.users.client.user_pool_client_id)
         CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)
         CfnOutput(self, "EventTableName", value=self.storage.events.table_name)
         CfnOutput(self, "IndexTableName", value=self.storage.index.table_name)

@@ -106,6 +106,7 @@ def test_code_asset_holds_only_the_four_packages(synth: Synthesized) -> None:
     asset = synth.outdir / f"asset.{keys.pop().removesuffix('.zip')}"
     assert {p.name for p in asset.iterdir()} == CODE_PACKAGES
     assert not (asset / "infra" / "cdk").exists()
+    assert not list((asset / "infra").glob("local_*.py"))  # the local stack and token issuer
     assert not list(asset.rglob("__pycache__"))
     assert (asset / "infra" / "rules.py").is_file()
 
