@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,32 +21,61 @@ import pytest
 
 from infra.dynamodb_local import PROJECT_ROOT, free_port
 
+ORGANIZER = "e2e-organizer"
+TOKEN_SECONDS = 4 * 3600  # outlives the session
+
 
 @dataclass
 class Api:
     url: str
     data_dir: Path  # holds stack.json, which the `seatledger` command line reads
+    tokens: dict[tuple[str, bool], str] = field(default_factory=dict)
 
-    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        """Run `seatledger ARGS` against this stack."""
-        env = {**os.environ, "SEATLEDGER_DATA_DIR": str(self.data_dir)}
-        for name in [n for n in env if n.startswith("AWS_ENDPOINT_URL")]:
-            env.pop(name)
+    def cli(
+        self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `seatledger ARGS` against this stack (with `env` added to the environment)."""
+        mine = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("AWS_ENDPOINT_URL") and k != "SEATLEDGER_TOKEN"
+        }
+        mine |= {"SEATLEDGER_DATA_DIR": str(self.data_dir), **(env or {})}
         return subprocess.run(
             [str(Path(sys.executable).parent / "seatledger"), *args],
-            env=env,
+            env=mine,
             input=stdin,
             capture_output=True,
             text=True,
             timeout=300,
         )
 
+    def token(self, subject: str, organizer: bool = False) -> str:
+        """A bearer token for `subject`, from `seatledger token` (once per subject)."""
+        if (subject, organizer) not in self.tokens:
+            flags = ["--organizer"] if organizer else []
+            done = self.cli("token", subject, *flags, "--expires-in", str(TOKEN_SECONDS), "--json")
+            assert done.returncode == 0, done.stderr
+            self.tokens[subject, organizer] = json.loads(done.stdout)["token"]
+        return self.tokens[subject, organizer]
+
+    @property
+    def organizer(self) -> str:
+        return self.token(ORGANIZER, organizer=True)
+
     def call(
-        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        token: str | None = None,
     ) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.url + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
+        if token is not None:
+            request.add_header("Authorization", f"Bearer {token}")
         for name, value in (headers or {}).items():
             request.add_header(name, value)
         try:
@@ -55,11 +84,13 @@ class Api:
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read() or b"null")
 
-    def wait_for(self, path: str, done: Any, timeout: float = 60.0) -> Any:
-        """GET `path` until `done(body)`; returns the body."""
+    def wait_for(
+        self, path: str, done: Any, timeout: float = 60.0, token: str | None = None
+    ) -> Any:
+        """GET `path` (with `token`, if the route asks for one) until `done(body)`."""
         deadline = time.monotonic() + timeout
         while True:
-            status, body = self.call("GET", path)
+            status, body = self.call("GET", path, token=token)
             if status == 200 and done(body):
                 return body
             if time.monotonic() > deadline:

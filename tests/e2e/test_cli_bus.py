@@ -99,7 +99,10 @@ def test_a_test_event_reaches_the_bus_and_changes_nothing(stack: Api, probe: Pro
     assert final(stack, bob)["status"] == "CONFIRMED"
     # The seat map is its own view: wait for it too, or "before" may catch it mid-update.
     stack.wait_for(f"/shows/{show}/seats", lambda m: m["seats"][0]["status"] == "SOLD")
-    before = [stack.call("GET", p)[1] for p in (f"/shows/{show}/seats", "/dev/gateway/charges")]
+    before = [
+        stack.call("GET", p, token=stack.organizer)[1]
+        for p in (f"/shows/{show}/seats", "/dev/gateway/charges")
+    ]
 
     # Harmful if acted on: A-2 sold to Bob, and a new order to charge.
     sold = {
@@ -121,7 +124,10 @@ def test_a_test_event_reaches_the_bus_and_changes_nothing(stack: Api, probe: Pro
         assert time.monotonic() < deadline, "the payment reaction never saw the test event"
         time.sleep(0.2)
     time.sleep(1)
-    after = [stack.call("GET", p)[1] for p in (f"/shows/{show}/seats", "/dev/gateway/charges")]
+    after = [
+        stack.call("GET", p, token=stack.organizer)[1]
+        for p in (f"/shows/{show}/seats", "/dev/gateway/charges")
+    ]
     assert after == before
 
 
@@ -236,13 +242,17 @@ def test_bus_replay_delivers_the_archive_to_the_chosen_rule(stack: Api, probe: P
     # and nobody is charged again.
     views = [f"/shows/{show}/seats", f"/orders/{alice}", "/dev/gateway/charges"]
     stack.wait_for(views[0], lambda m: m["seats"][0]["status"] == "SOLD")  # views settled
-    stack.wait_for(views[1], lambda o: [p["status"] for p in o["payments"]] == ["CAPTURED"])
-    before = [stack.call("GET", p)[1] for p in views]
+    stack.wait_for(
+        views[1],
+        lambda o: [p["status"] for p in o["payments"]] == ["CAPTURED"],
+        token=stack.organizer,
+    )
+    before = [stack.call("GET", p, token=stack.organizer)[1] for p in views]
     done = stack.cli("bus", "replay", "--from", start)
     assert done.returncode == 0, done.stderr
     assert "COMPLETED" in done.stdout and "read-models" in done.stdout
     time.sleep(2)
-    assert [stack.call("GET", p)[1] for p in views] == before
+    assert [stack.call("GET", p, token=stack.organizer)[1] for p in views] == before
 
 
 def test_bus_replay_mistakes(stack: Api) -> None:

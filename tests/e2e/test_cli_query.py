@@ -29,7 +29,7 @@ def settled(order: dict[str, Any]) -> bool:
 
 def settled_views(api: Api, show: str, orders: list[str]) -> dict[str, Any]:
     """The API's answers once the seat map and payments views have caught up too."""
-    answers = {o: api.wait_for(f"/orders/{o}", settled) for o in orders}
+    answers = {o: api.wait_for(f"/orders/{o}", settled, token=api.organizer) for o in orders}
     seats = api.wait_for(
         f"/shows/{show}/seats", lambda m: any(s["status"] == "SOLD" for s in m["seats"])
     )
@@ -73,7 +73,7 @@ def test_query_order_orders_and_payments_match_the_api(stack: Api) -> None:
         assert payment["order_id"] == order_id
 
     listed = as_json(stack, "query", "orders", "--customer", customer)
-    _, api_list = stack.call("GET", f"/customers/{customer}/orders")
+    _, api_list = stack.call("GET", f"/customers/{customer}/orders", token=stack.token(customer))
     assert [o["order_id"] for o in listed] == [o["order_id"] for o in api_list] == [a, b]
     assert [o["status"] for o in listed] == ["PAYMENT_FAILED", "CONFIRMED"]
 

@@ -23,8 +23,8 @@ def test_replay_swaps_in_rebuilt_views_that_answer_the_same(stack: Api) -> None:
     seats = stack.wait_for(
         f"/shows/{show}/seats", lambda m: all(s["status"] == "SOLD" for s in m["seats"])
     )
-    before = [stack.call("GET", f"/orders/{o}")[1] for o in orders]
-    charges_before = stack.call("GET", "/dev/gateway/charges")[1]
+    before = [stack.call("GET", f"/orders/{o}", token=stack.organizer)[1] for o in orders]
+    charges_before = stack.call("GET", "/dev/gateway/charges", token=stack.organizer)[1]
 
     done = stack.cli("--json", "replay")
 
@@ -32,9 +32,10 @@ def test_replay_swaps_in_rebuilt_views_that_answer_the_same(stack: Api) -> None:
     report = json.loads(done.stdout)
     assert {r["view"] for r in report} == {"seat_map", "orders", "payments"}
     assert all(r["new_table"] != r["old_table"] and r["events"] > 0 for r in report)
-    assert [stack.call("GET", f"/orders/{o}")[1] for o in orders] == before
-    assert stack.call("GET", f"/shows/{show}/seats")[1] == seats
-    assert stack.call("GET", "/dev/gateway/charges")[1] == charges_before  # nobody charged
+    assert [stack.call("GET", f"/orders/{o}", token=stack.organizer)[1] for o in orders] == before
+    assert stack.call("GET", f"/shows/{show}/seats")[1] == seats  # public: no token
+    charges_after = stack.call("GET", "/dev/gateway/charges", token=stack.organizer)[1]
+    assert charges_after == charges_before  # nobody charged
 
 
 def test_replay_of_an_unknown_view_says_which_exist(stack: Api) -> None:

@@ -1,4 +1,5 @@
-"""The ledger through its HTTP API, on `make up`'s stack: what a buyer and an organiser see."""
+"""The ledger through its HTTP API, on `make up`'s stack: what a buyer and an organiser see,
+each with their own token (from `seatledger token`)."""
 
 from __future__ import annotations
 
@@ -17,33 +18,40 @@ def new_show(api: Api, labels: list[str], price: int = 4000) -> str:
         "POST",
         "/shows",
         {"name": "E2E", "seats": [{"label": label, "price_cents": price} for label in labels]},
+        token=api.organizer,
     )
     assert status == 201, body
     return str(body["show_id"])
 
 
-def order(api: Api, show: str, customer: str, seats: list[str], token: str, key: str = "") -> str:
+def order(api: Api, show: str, customer: str, seats: list[str], card: str, key: str = "") -> str:
+    """`customer` orders, with a token of their own: the order is in the token's name."""
     headers = {"Idempotency-Key": key} if key else {}
     status, body = api.call(
         "POST",
         f"/shows/{show}/orders",
-        {"customer_id": customer, "seats": seats, "payment_token": token},
+        {"seats": seats, "payment_token": card},
         headers,
+        token=api.token(customer),
     )
     assert status == 202, body
     return str(body["order_id"])
 
 
-def final(api: Api, order_id: str) -> dict[str, Any]:
-    return api.wait_for(f"/orders/{order_id}", lambda o: o["status"] in FINAL)  # type: ignore[no-any-return]
+def final(api: Api, order_id: str, token: str | None = None) -> dict[str, Any]:
+    """The order once final, read by `token` (default: an organizer, who may read any)."""
+    done = api.wait_for(
+        f"/orders/{order_id}", lambda o: o["status"] in FINAL, token=token or api.organizer
+    )
+    return done  # type: ignore[no-any-return]
 
 
 def charges(api: Api, order_ids: set[str]) -> list[dict[str, Any]]:
-    status, body = api.call("GET", "/dev/gateway/charges")
+    status, body = api.call("GET", "/dev/gateway/charges", token=api.organizer)
     assert status == 200
     payments = {}
     for order_id in order_ids:
-        _, o = api.call("GET", f"/orders/{order_id}")
+        _, o = api.call("GET", f"/orders/{order_id}", token=api.organizer)
         for p in o["payments"]:
             payments[p["payment_id"]] = order_id
     return [dict(c, order_id=payments[c["key"]]) for c in body if c["key"] in payments]
@@ -55,9 +63,11 @@ def test_double_booking_a_declines_so_b_gets_the_seat_and_is_charged_once(stack:
     b = order(stack, show, "bob", ["A-1"], "tok_visa", key="b1")
     assert order(stack, show, "bob", ["A-1"], "tok_visa", key="b1") == b  # same key, same order
 
-    assert final(stack, a)["status"] == "PAYMENT_FAILED"
-    confirmed = final(stack, b)
+    failed = final(stack, a, token=stack.token("alice"))  # each buyer reads their own
+    assert (failed["status"], failed["customer_id"]) == ("PAYMENT_FAILED", "alice")
+    confirmed = final(stack, b, token=stack.token("bob"))
     assert confirmed["status"] == "CONFIRMED" and confirmed["amount_cents"] == 4000
+    assert confirmed["customer_id"] == "bob"
     assert [p["status"] for p in confirmed["payments"]] == ["CAPTURED"]
     seats = stack.wait_for(f"/shows/{show}/seats", lambda m: m["seats"][0]["status"] == "SOLD")[
         "seats"
@@ -71,7 +81,7 @@ def test_a_multi_seat_order_waits_for_a_held_seat_then_gets_both(stack: Api) -> 
     show = new_show(stack, ["B-1", "B-2"])
     first = order(stack, show, "carol", ["B-1"], "tok_chargeDeclined")
     both = order(stack, show, "dave", ["B-1", "B-2"], "tok_visa")
-    _, placed = stack.call("GET", f"/orders/{both}")
+    _, placed = stack.call("GET", f"/orders/{both}", token=stack.token("dave"))
     assert placed["status"] != "REJECTED"  # it waits while carol holds B-1
 
     assert final(stack, first)["status"] == "PAYMENT_FAILED"
@@ -81,7 +91,7 @@ def test_a_multi_seat_order_waits_for_a_held_seat_then_gets_both(stack: Api) -> 
         f"/shows/{show}/seats", lambda m: all(s["status"] == "SOLD" for s in m["seats"])
     )
     assert {s["order_id"] for s in seat_map["seats"]} == {both}
-    _, mine = stack.call("GET", "/customers/dave/orders")
+    _, mine = stack.call("GET", "/customers/me/orders", token=stack.token("dave"))
     assert both in [o["order_id"] for o in mine]
 
 
@@ -104,25 +114,25 @@ def test_client_mistakes_get_a_4xx_with_a_reason(stack: Api) -> None:
         (
             "POST",
             f"/shows/{show}/orders",
-            {"customer_id": "x", "seats": ["Z-9"], "payment_token": "t"},
+            {"seats": ["Z-9"], "payment_token": "t"},
             422,
         ),
         (
             "POST",
             f"/shows/{uuid.uuid4()}/orders",
-            {"customer_id": "x", "seats": ["D-1"], "payment_token": "t"},
+            {"seats": ["D-1"], "payment_token": "t"},
             404,
         ),
         (
             "POST",
             f"/shows/{show}/orders",
-            {"customer_id": "x", "seats": ["D-1", "D-1"], "payment_token": "t"},
+            {"seats": ["D-1", "D-1"], "payment_token": "t"},
             422,
         ),
         (
             "POST",
             f"/shows/{show}/orders",
-            {"customer_id": "x", "seats": [], "payment_token": "t"},
+            {"seats": [], "payment_token": "t"},
             422,
         ),
         (
@@ -134,16 +144,25 @@ def test_client_mistakes_get_a_4xx_with_a_reason(stack: Api) -> None:
         ("POST", "/shows", {"name": "bad", "seats": [{"label": "nope", "price_cents": 1}]}, 422),
         ("GET", f"/orders/{uuid.uuid4()}", None, 404),
         ("GET", "/orders/not-a-uuid", None, 422),
+        ("GET", "/no/such/route", None, 404),
+        # The customer is the token's subject: a body naming one is refused.
+        (
+            "POST",
+            f"/shows/{show}/orders",
+            {"customer_id": "x", "seats": ["D-1"], "payment_token": "t"},
+            422,
+        ),
     ]
     for method, path, body, expected in cases:
-        status, answer = stack.call(method, path, body)
+        status, answer = stack.call(method, path, body, token=stack.organizer)
         assert status == expected, (path, body, answer)
         assert answer["reason"], answer
     order(stack, show, "erin", ["D-1"], "tok_visa", key="same")
     status, answer = stack.call(
         "POST",
         f"/shows/{show}/orders",
-        {"customer_id": "erin", "seats": ["D-2"], "payment_token": "tok_visa"},
+        {"seats": ["D-2"], "payment_token": "tok_visa"},
         {"Idempotency-Key": "same"},
+        token=stack.token("erin"),
     )
     assert (status, answer["error"]) == (409, "IdempotencyKeyReused"), answer
