@@ -157,6 +157,10 @@ def test_client_mistakes_get_a_4xx_with_a_reason(stack: Api) -> None:
         status, answer = stack.call(method, path, body, token=stack.organizer)
         assert status == expected, (path, body, answer)
         assert answer["reason"], answer
+    status, answer = stack.call(
+        "POST", "/shows", {"name": "x"}, {"Content-Type": "text/plain"}, token=stack.organizer
+    )
+    assert (status, answer["error"]) == (415, "UnsupportedMediaType"), answer
     order(stack, show, "erin", ["D-1"], "tok_visa", key="same")
     status, answer = stack.call(
         "POST",
