@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from domain.application import Ticketing
 from domain.mapping import PydanticMapper
 from infra.dynamodb.items import decode_id
 from infra.dynamodb.reads import paged_items
-from infra.dynamodb_local import DynamoDBLocal
 from infra.gateway import Charge, DynamoDBChargeStore
 from infra.local_aws import local_aws
 from infra.local_pipeline import LocalPipeline, Resources, Wrap, provision_all
@@ -135,9 +134,16 @@ class Stack:
         )
 
 
+class Reachable(Protocol):
+    """DynamoDB Local, or a relay in front of it."""
+
+    @property
+    def endpoint(self) -> str: ...
+
+
 @contextmanager
 def pipeline_stack(
-    ddb: DynamoDBLocal, checkpoint_dir: Path, *, events: Any = None, wrap: Wrap | None = None
+    ddb: Reachable, checkpoint_dir: Path, *, events: Any = None, wrap: Wrap | None = None
 ) -> Iterator[Stack]:
     settings = fresh_settings()
     saved = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
