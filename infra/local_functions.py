@@ -97,7 +97,8 @@ def _ready_until(stop: threading.Event) -> None:
     stop.wait()
 
 
-def main() -> int:
+def stopped_by_signals() -> threading.Event:
+    """Logging as the stack's processes log, and an event that SIGINT or SIGTERM sets."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
     stop = threading.Event()
@@ -107,6 +108,11 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    return stop
+
+
+def main() -> int:
+    stop = stopped_by_signals()
     data_dir = Path(os.environ["SEATLEDGER_DATA_DIR"])
     serve(sys.argv[1], sys.argv[2:], stop, data_dir)
     return 0

@@ -16,14 +16,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import socket
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from infra.dynamodb_local import PROJECT_ROOT, DynamoDBLocal, die_with_parent, free_port
@@ -177,15 +175,9 @@ def write_stack_file(data_dir: Path, api_url: str, resources: Resources) -> None
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("botocore").setLevel(logging.WARNING)
-    stop = threading.Event()
+    from infra.local_functions import stopped_by_signals
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stop = stopped_by_signals()
     data_dir = Path(os.environ.get("SEATLEDGER_DATA_DIR") or PROJECT_ROOT / ".seatledger")
     serve(stop, data_dir, Ports())
     return 0
