@@ -10,13 +10,22 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, assert_never
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from domain.commands import Command, ConfirmOrder, FailOrder, RejectOrder, StartPayment
+from domain.commands import (
+    Command,
+    ConfirmOrder,
+    ExpireOrder,
+    FailOrder,
+    RefundPayment,
+    RejectOrder,
+    StartPayment,
+)
 from domain.errors import (
     DuplicateSeats,
     EmptyOrder,
@@ -28,7 +37,7 @@ from domain.errors import (
 )
 from domain.layout import SeatSpec, SectionSpec, bands_from
 from domain.mapping import JSONTranscoder, PydanticMapper
-from domain.order import Order, order_id_for
+from domain.order import Order, OrderStatus, order_id_for
 from domain.payment import Payment, PaymentGateway, payment_id_for
 from domain.reactions import Reactions
 from domain.seat import Seat, seat_id
@@ -46,10 +55,16 @@ class Ticketing(Reactions):
     }
 
     def __init__(
-        self, env: Mapping[str, str] | None = None, *, gateway: PaymentGateway | None = None
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        gateway: PaymentGateway | None = None,
+        payment_deadline: timedelta | None = None,
     ) -> None:
         super().__init__(env)
         self.gateway = gateway
+        if payment_deadline is not None:
+            self.payment_deadline = payment_deadline
         self._shows: dict[UUID, Show] = {}  # safe to keep: shows never change once created
         self._shows_lock = threading.Lock()
         # Writers in this process take turns per seat instead of racing and retrying; across
@@ -63,10 +78,11 @@ class Ticketing(Reactions):
         *,
         seats: Sequence[SeatSpec | Mapping[str, Any]] | None = None,
         sections: Sequence[SectionSpec | Mapping[str, Any]] | None = None,
+        starts_at: datetime | None = None,
     ) -> UUID:
         bands, count = bands_from(seats, sections)
         try:
-            self.save(Show.create(show_id, name, bands, count))
+            self.save(Show.create(show_id, name, bands, count, starts_at))
         except IntegrityError:
             raise ShowAlreadyExists(f"Show {show_id} already exists") from None
         return show_id
@@ -90,6 +106,10 @@ class Ticketing(Reactions):
             if existing is not None:
                 if sorted(existing.seat_labels) != sorted(labels):
                     raise IdempotencyKeyReused(f"Key {idempotency_key!r} was used for other seats")
+                if existing.card_token != card_token:
+                    raise IdempotencyKeyReused(
+                        f"Key {idempotency_key!r} was used with another payment token"
+                    )
                 return existing.id
             order = Order.place(
                 show_id, customer_id, idempotency_key, labels, sum(prices.values()), card_token
@@ -103,7 +123,8 @@ class Ticketing(Reactions):
                 order.reject(sold[0])
                 self.save(order)
                 return order.id
-            order.hold([seat.label for seat in seats if seat.request(order.id)])
+            held = [seat.label for seat in seats if seat.request(order.id)]
+            order.hold(held, self.payment_deadline, self.clock())
             self.save(order, *seats)
             return order.id
 
@@ -124,8 +145,29 @@ class Ticketing(Reactions):
                 self._retry(lambda: self._fail(command.order_id, command.payment_id))
             case RejectOrder():
                 self._retry(lambda: self._reject(command.order_id))
+            case ExpireOrder():
+                self._retry(lambda: self._expire(command.order_id))
+            case RefundPayment():
+                self._refund(command.payment_id)
             case _:
                 assert_never(command)
+
+    def cancel_order(self, order_id: UUID) -> None:
+        """Cancel a confirmed order before its show starts: its seats are free again at once,
+        and the refund follows (`RefundPayment`, on `OrderCancelled`). A repeat is a no-op."""
+
+        def attempt() -> None:
+            order = self.get_order(order_id)
+            if order.status == OrderStatus.CANCELLED:
+                return
+            assert order.show_id is not None
+            order.cancel(self.clock(), self.get_show(order.show_id).starts_at)
+            seats = self._seats_of(order)
+            for seat in seats:
+                seat.give_back(order.id)
+            self.save(order, *seats)
+
+        self._retry(attempt)
 
     def get_show(self, show_id: UUID) -> Show:
         with self._shows_lock:

@@ -33,4 +33,14 @@ class RejectOrder(_Command):
     order_id: UUID
 
 
-Command = StartPayment | ConfirmOrder | FailOrder | RejectOrder
+class ExpireOrder(_Command):
+    """Sent when an order is allocated; takes effect once its payment deadline has passed."""
+
+    order_id: UUID
+
+
+class RefundPayment(_Command):
+    payment_id: UUID
+
+
+Command = StartPayment | ConfirmOrder | FailOrder | RejectOrder | ExpireOrder | RefundPayment

@@ -6,7 +6,8 @@ raising `class_version` and adding an `upcast_vN_vN+1` static method for stored 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,6 +38,7 @@ class ShowCreated(CreatedEvent):
     name: str
     seat_count: int
     price_bands: list[PriceBand]
+    starts_at: datetime | None = None  # orders may be cancelled until then
 
 
 class SeatOpened(CreatedEvent):
@@ -61,6 +63,12 @@ class SeatSold(DomainEvent):
     waiting_order_ids: list[UUID]
 
 
+class SeatReturned(DomainEvent):
+    """The buyer cancelled: the seat is free again (those turned away at the sale stay so)."""
+
+    order_id: UUID
+
+
 class OrderPlaced(CreatedEvent):
     private_fields: ClassVar[frozenset[str]] = frozenset({"card_token"})  # never on the bus
 
@@ -78,6 +86,7 @@ class OrderSeatsHeld(DomainEvent):
 
 class OrderAllocated(DomainEvent):
     amount_cents: int
+    pay_by: datetime | None = None  # the payment deadline (none before deadlines existed)
 
 
 class OrderConfirmed(DomainEvent):
@@ -85,6 +94,11 @@ class OrderConfirmed(DomainEvent):
 
 
 class OrderPaymentFailed(DomainEvent):
+    payment_id: UUID
+    reason: Literal["declined", "deadline"] = "declined"
+
+
+class OrderCancelled(DomainEvent):
     payment_id: UUID
 
 
@@ -108,6 +122,18 @@ class PaymentTimedOut(DomainEvent):
 class PaymentCaptured(DomainEvent):
     order_id: UUID
     attempt: int
+    late: bool = False  # after the deadline: refunded, never confirms the order
+
+
+class PaymentExpired(DomainEvent):
+    """The deadline passed with no answer: any charge under the key is refunded or voided."""
+
+    order_id: UUID
+
+
+class PaymentRefunded(DomainEvent):
+    order_id: UUID
+    amount_cents: int  # what the gateway gave back: 0 when nothing had been captured
 
 
 class PaymentDeclined(DomainEvent):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID, uuid5
 
@@ -11,6 +12,7 @@ from domain.base import Aggregate, DomainEvent
 from domain.errors import InvalidTransition
 from domain.events import (
     OrderAllocated,
+    OrderCancelled,
     OrderConfirmed,
     OrderPaymentFailed,
     OrderPlaced,
@@ -25,10 +27,11 @@ class OrderStatus(StrEnum):
     CONFIRMED = "CONFIRMED"
     PAYMENT_FAILED = "PAYMENT_FAILED"
     REJECTED = "REJECTED"  # a seat it wanted was sold to another order
+    CANCELLED = "CANCELLED"  # confirmed, then cancelled by its customer: refunded
 
     @property
     def is_final(self) -> bool:
-        return self in (OrderStatus.CONFIRMED, OrderStatus.PAYMENT_FAILED, OrderStatus.REJECTED)
+        return self not in (OrderStatus.PENDING, OrderStatus.ALLOCATED)
 
 
 def order_id_for(show_id: UUID, customer_id: str, idempotency_key: str) -> UUID:
@@ -48,19 +51,32 @@ class Order(Aggregate):
         self.status = OrderStatus.PENDING
         self.payment_id: UUID | None = None
         self.rejected_for = ""
+        self.pay_by: datetime | None = None
+        self.failure_reason = ""
 
     @classmethod
     def place(
-        cls, show_id: UUID, customer_id: str, idempotency_key: str, seat_labels: list[str],
-        amount_cents: int, card_token: str,
+        cls,
+        show_id: UUID,
+        customer_id: str,
+        idempotency_key: str,
+        seat_labels: list[str],
+        amount_cents: int,
+        card_token: str,
     ) -> Order:
         return cls._create(
-            OrderPlaced, id=order_id_for(show_id, customer_id, idempotency_key),
-            show_id=show_id, customer_id=customer_id, idempotency_key=idempotency_key,
-            seat_labels=seat_labels, amount_cents=amount_cents, card_token=card_token,
+            OrderPlaced,
+            id=order_id_for(show_id, customer_id, idempotency_key),
+            show_id=show_id,
+            customer_id=customer_id,
+            idempotency_key=idempotency_key,
+            seat_labels=seat_labels,
+            amount_cents=amount_cents,
+            card_token=card_token,
         )
 
-    def hold(self, labels: Iterable[str]) -> None:
+    def hold(self, labels: Iterable[str], pay_within: timedelta, now: datetime) -> None:
+        """Hold these seats; holding them all allocates the order, to be paid within a time."""
         new = [label for label in labels if label not in self.held]
         if not new:
             return
@@ -69,7 +85,9 @@ class Order(Aggregate):
             raise InvalidTransition(f"Order {self.id} did not ask for {new}")
         self.trigger_event(OrderSeatsHeld, seat_labels=new)
         if self.held == set(self.seat_labels):
-            self.trigger_event(OrderAllocated, amount_cents=self.amount_cents)
+            self.trigger_event(
+                OrderAllocated, amount_cents=self.amount_cents, pay_by=now + pay_within
+            )
 
     def confirm(self, payment_id: UUID) -> None:
         self._require(OrderStatus.ALLOCATED)
@@ -78,6 +96,24 @@ class Order(Aggregate):
     def fail_payment(self, payment_id: UUID) -> None:
         self._require(OrderStatus.ALLOCATED)
         self.trigger_event(OrderPaymentFailed, payment_id=payment_id)
+
+    def is_overdue(self, now: datetime) -> bool:
+        return (
+            self.status == OrderStatus.ALLOCATED and self.pay_by is not None and now >= self.pay_by
+        )
+
+    def expire(self, payment_id: UUID, now: datetime) -> None:
+        """The payment deadline passed unanswered: the order fails and gives its seats up."""
+        if not self.is_overdue(now):
+            raise InvalidTransition(f"Order {self.id} is not past a payment deadline")
+        self.trigger_event(OrderPaymentFailed, payment_id=payment_id, reason="deadline")
+
+    def cancel(self, now: datetime, show_starts_at: datetime | None) -> None:
+        self._require(OrderStatus.CONFIRMED)
+        if show_starts_at is not None and now >= show_starts_at:
+            raise InvalidTransition(f"Order {self.id}: the show has started, too late to cancel")
+        assert self.payment_id is not None
+        self.trigger_event(OrderCancelled, payment_id=self.payment_id)
 
     def reject(self, seat_label: str) -> None:
         # An allocated order holds all its seats, so none of them can be sold to another.
@@ -101,12 +137,16 @@ class Order(Aggregate):
                 self.held.update(event.seat_labels)
             case OrderAllocated():
                 self.status = OrderStatus.ALLOCATED
+                self.pay_by = event.pay_by
             case OrderConfirmed():
                 self.status = OrderStatus.CONFIRMED
                 self.payment_id = event.payment_id
             case OrderPaymentFailed():
                 self.status = OrderStatus.PAYMENT_FAILED
                 self.payment_id = event.payment_id
+                self.failure_reason = event.reason
+            case OrderCancelled():
+                self.status = OrderStatus.CANCELLED
             case OrderRejected():
                 self.status = OrderStatus.REJECTED
                 self.rejected_for = event.seat_label

@@ -12,6 +12,8 @@ from domain.events import (
     PaymentAttempted,
     PaymentCaptured,
     PaymentDeclined,
+    PaymentExpired,
+    PaymentRefunded,
     PaymentStarted,
     PaymentTimedOut,
 )
@@ -34,6 +36,13 @@ class PaymentGateway(ABC):
         Raises GatewayTimeout when the outcome is unknown.
         """
 
+    @abstractmethod
+    def refund(self, idempotency_key: str) -> int:
+        """Give back whatever was captured under the capture key, once, and close the key:
+        a capture arriving later under it charges nothing. Returns the cents given back (0 if
+        nothing had been captured); a repeat gives back nothing more and returns the same.
+        """
+
 
 def payment_id_for(order_id: UUID) -> UUID:
     return uuid5(order_id, "payment")
@@ -45,11 +54,15 @@ class Payment(Aggregate):
         self.amount_cents = 0
         self.attempts = 0
         self.result: CaptureResult | None = None
+        self.expired = False
+        self.refunded_cents: int | None = None  # None: no refund made
 
     @classmethod
     def start(cls, order_id: UUID, amount_cents: int) -> Payment:
         return cls._create(
-            PaymentStarted, id=payment_id_for(order_id), order_id=order_id,
+            PaymentStarted,
+            id=payment_id_for(order_id),
+            order_id=order_id,
             amount_cents=amount_cents,
         )
 
@@ -69,11 +82,23 @@ class Payment(Aggregate):
         """The gateway's answer; after a timeout it may come from a later call or a webhook."""
         self._refuse_if_settled()
         if result is CaptureResult.CAPTURED:
-            self.trigger_event(PaymentCaptured, order_id=self.order_id, attempt=self.attempts)
+            self.trigger_event(
+                PaymentCaptured, order_id=self.order_id, attempt=self.attempts, late=self.expired
+            )
         else:
             self.trigger_event(
                 PaymentDeclined, order_id=self.order_id, attempt=self.attempts, reason=reason
             )
+
+    def expire(self) -> None:
+        """The order's deadline passed before an answer; a later capture is to be refunded."""
+        self._refuse_if_settled()
+        if not self.expired:
+            self.trigger_event(PaymentExpired, order_id=self.order_id)
+
+    def refunded(self, amount_cents: int) -> None:
+        if self.refunded_cents is None:
+            self.trigger_event(PaymentRefunded, order_id=self.order_id, amount_cents=amount_cents)
 
     def _refuse_if_settled(self) -> None:
         if self.result is not None:
@@ -92,5 +117,9 @@ class Payment(Aggregate):
                 self.result = CaptureResult.CAPTURED
             case PaymentDeclined():
                 self.result = CaptureResult.DECLINED
+            case PaymentExpired():
+                self.expired = True
+            case PaymentRefunded():
+                self.refunded_cents = event.amount_cents
             case _:
                 super().when(event)

@@ -8,19 +8,44 @@ cannot say who waits: that is only known when the seats are sold, in the same tr
 from __future__ import annotations
 
 from domain.base import DomainEvent
-from domain.commands import Command, ConfirmOrder, FailOrder, RejectOrder, StartPayment
-from domain.events import OrderAllocated, PaymentCaptured, PaymentDeclined, SeatSold
+from domain.commands import (
+    Command,
+    ConfirmOrder,
+    ExpireOrder,
+    FailOrder,
+    RefundPayment,
+    RejectOrder,
+    StartPayment,
+)
+from domain.events import (
+    OrderAllocated,
+    OrderCancelled,
+    PaymentCaptured,
+    PaymentDeclined,
+    PaymentExpired,
+    SeatSold,
+)
 
 
 def react(event: DomainEvent) -> list[Command]:
     match event:
         case OrderAllocated():
-            return [StartPayment(order_id=event.originator_id)]
+            return [StartPayment(order_id=event.originator_id), *_deadline(event)]
+        case PaymentCaptured() if event.late:
+            return [RefundPayment(payment_id=event.originator_id)]
         case PaymentCaptured():
             return [ConfirmOrder(order_id=event.order_id, payment_id=event.originator_id)]
+        case PaymentExpired():  # a charge may be on its way: refund it, or close the key
+            return [RefundPayment(payment_id=event.originator_id)]
+        case OrderCancelled():
+            return [RefundPayment(payment_id=event.payment_id)]
         case PaymentDeclined():
             return [FailOrder(order_id=event.order_id, payment_id=event.originator_id)]
         case SeatSold():
             return [RejectOrder(order_id=order_id) for order_id in event.waiting_order_ids]
         case _:
             return []
+
+
+def _deadline(event: OrderAllocated) -> list[Command]:
+    return [] if event.pay_by is None else [ExpireOrder(order_id=event.originator_id)]

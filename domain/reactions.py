@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
@@ -17,7 +18,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from domain.base import A, Aggregate
-from domain.errors import UnknownPayment
+from domain.errors import TransientError, UnknownPayment
 from domain.order import Order, OrderStatus
 from domain.payment import (
     CaptureResult,
@@ -29,12 +30,27 @@ from domain.payment import (
 from domain.seat import Seat, seat_id
 
 T = TypeVar("T")
+PAYMENT_DEADLINE = timedelta(seconds=600)
+
+
+class NotYetDue(TransientError):
+    """A deadline command came early: deliver it again at `due`."""
+
+    def __init__(self, message: str, due: datetime) -> None:
+        super().__init__(message)
+        self.due = due
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Reactions(Application[UUID]):
     gateway: PaymentGateway | None = None
     save_attempts = 100  # 50 buyers racing for one seat each lose at most 49 times
     conflicts = 0  # saves retried because another writer got there first (for benchmarks)
+    payment_deadline = PAYMENT_DEADLINE  # how long an allocated order has to be paid
+    clock: Callable[[], datetime] = staticmethod(utc_now)
 
     def record_payment_outcome(
         self, payment_id: UUID, result: CaptureResult, reason: str = "card_declined"
@@ -75,6 +91,8 @@ class Reactions(Application[UUID]):
         order = self._find(Order, order_id)
         if order is None or order.status != OrderStatus.ALLOCATED:
             return None  # only an order holding all its seats is charged
+        if order.is_overdue(self.clock()):
+            return None  # too late to charge: ExpireOrder fails it
         payment = self._find(Payment, payment_id_for(order.id)) or Payment.start(
             order.id, order.amount_cents
         )
@@ -116,12 +134,55 @@ class Reactions(Application[UUID]):
         order.fail_payment(payment_id)
         self.save(order, *self._release(order, self._seats_of(order)))
 
+    def _expire(self, order_id: UUID) -> None:
+        """Past its deadline with no answer, an order fails and its seats pass on; its payment
+        (started here if the charge has not begun) is marked so no later capture stands."""
+        order = self._find(Order, order_id)
+        if order is None or order.status != OrderStatus.ALLOCATED or order.pay_by is None:
+            return
+        now = self.clock()
+        if not order.is_overdue(now):
+            raise NotYetDue(f"Order {order.id} has until {order.pay_by}", order.pay_by)
+        payment = self._find(Payment, payment_id_for(order.id)) or Payment.start(
+            order.id, order.amount_cents
+        )
+        if payment.result is not None:
+            return  # answered in time: ConfirmOrder or FailOrder settles the order
+        payment.expire()
+        order.expire(payment.id, now)
+        self.save(order, payment, *self._release(order, self._seats_of(order)))
+
+    def _refund(self, payment_id: UUID) -> None:
+        """Give back an expired payment's capture, or a cancelled order's (once: the gateway
+        refunds a key once, and the payment records it)."""
+        payment = self._find(Payment, payment_id)
+        if payment is None or payment.refunded_cents is not None or payment.order_id is None:
+            return
+        order = self._find(Order, payment.order_id)
+        if not payment.expired and (order is None or order.status != OrderStatus.CANCELLED):
+            return
+        if self.gateway is None:
+            raise RuntimeError("Ticketing was built without a payment gateway")
+        amount = self.gateway.refund(payment.gateway_key)
+
+        def record() -> None:
+            fresh = self._find(Payment, payment_id)
+            assert fresh is not None
+            fresh.refunded(amount)
+            self.save(fresh)
+
+        self._retry(record)
+
     def _reject(self, order_id: UUID) -> None:
         order = self._find(Order, order_id)
         if order is None or order.status != OrderStatus.PENDING:
             return
         seats = self._seats_of(order)
-        lost = [s.label for s in seats if s.sold_to is not None and s.sold_to != order.id]
+        lost = [
+            s.label
+            for s in seats
+            if (s.sold_to is not None and s.sold_to != order.id) or order.id in s.turned_away
+        ]
         if not lost:
             return  # nothing it wants was sold to another order: keep waiting
         order.reject(lost[0])
@@ -140,7 +201,8 @@ class Reactions(Application[UUID]):
                 if heir is None:
                     raise AssertionError(f"Seat {seat.label} queues unknown order {heir_id}")
                 heirs[heir_id] = heir
-                heir.hold([seat.label])  # may make it ALLOCATED, in this same save
+                # May make it ALLOCATED, in this same save.
+                heir.hold([seat.label], self.payment_deadline, self.clock())
         return [*changed, *heirs.values()]
 
     def _seats_of(self, order: Order) -> list[Seat]:

@@ -15,6 +15,7 @@ from domain.base import DomainEvent
 from domain.commands import Command
 from domain.errors import TransientError
 from domain.policies import react
+from domain.reactions import NotYetDue
 
 if TYPE_CHECKING:
     from domain.application import Ticketing
@@ -32,10 +33,14 @@ class Runner:
         self.page = page
         self.position = 0  # last notification id whose reactions were queued
         self.pending: deque[tuple[Command, int]] = deque()  # command, failed runs so far
+        self.deferred: list[tuple[Command, NotYetDue]] = []  # deadlines not reached yet
 
     def pull(self) -> int:
         """Queue the commands of notifications recorded since the last pull; returns how many."""
         queued = 0
+        now, waiting = self.app.clock(), self.deferred
+        self.deferred = [(c, e) for c, e in waiting if e.due > now]
+        self.pending.extend((c, 0) for c, e in waiting if e.due <= now)
         while True:
             notifications = self.app.recorder.select_notifications(
                 start=self.position + 1, limit=self.page
@@ -56,6 +61,8 @@ class Runner:
         command, failures = self.pending.popleft()
         try:
             self.app.execute(command)
+        except NotYetDue as e:
+            self.deferred.append((command, e))  # run again once the app's clock reaches it
         except (TransientError, IntegrityError):
             if failures + 1 >= self.max_retries:
                 raise
@@ -63,7 +70,8 @@ class Runner:
         return True
 
     def run_until_quiet(self, max_steps: int = 100_000) -> int:
-        """Pull and execute until no notification and no command is left; returns steps run."""
+        """Pull and execute until no notification and no command is left but those deferred
+        to a time the app's clock has not reached; returns steps run."""
         for steps in range(max_steps):
             self.pull()
             if not self.step():

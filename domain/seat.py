@@ -11,7 +11,7 @@ from uuid import UUID, uuid5
 
 from domain.base import Aggregate, DomainEvent
 from domain.errors import InvalidTransition
-from domain.events import SeatOpened, SeatReleased, SeatRequested, SeatSold
+from domain.events import SeatOpened, SeatReleased, SeatRequested, SeatReturned, SeatSold
 
 
 def seat_id(show_id: UUID, label: str) -> UUID:
@@ -26,17 +26,21 @@ class Seat(Aggregate):
         self.queue: list[UUID] = []  # every order that requested the seat, in commit order
         self.released: set[UUID] = set()
         self.sold_to: UUID | None = None
+        self.turned_away: set[UUID] = set()  # queued when it was sold: rejected, for good
 
     @classmethod
     def open(cls, show_id: UUID, label: str, price_cents: int) -> Seat:
         return cls._create(
-            SeatOpened, id=seat_id(show_id, label), show_id=show_id, label=label,
+            SeatOpened,
+            id=seat_id(show_id, label),
+            show_id=show_id,
+            label=label,
             price_cents=price_cents,
         )
 
     @property
     def live(self) -> list[UUID]:
-        return [o for o in self.queue if o not in self.released]
+        return [o for o in self.queue if o not in self.released and o not in self.turned_away]
 
     @property
     def holder(self) -> UUID | None:
@@ -74,6 +78,12 @@ class Seat(Aggregate):
             raise InvalidTransition(f"Seat {self.label} is not held by order {order_id}")
         self.trigger_event(SeatSold, order_id=order_id, waiting_order_ids=self.waiting)
 
+    def give_back(self, order_id: UUID) -> None:
+        """The buyer cancelled: free again, for orders placed from now on."""
+        if self.sold_to != order_id:
+            raise InvalidTransition(f"Seat {self.label} is not sold to order {order_id}")
+        self.trigger_event(SeatReturned, order_id=order_id)
+
     def when(self, event: DomainEvent) -> None:
         match event:
             case SeatOpened():
@@ -86,5 +96,9 @@ class Seat(Aggregate):
                 self.released.add(event.order_id)
             case SeatSold():
                 self.sold_to = event.order_id
+                self.turned_away.update(event.waiting_order_ids)
+            case SeatReturned():
+                self.sold_to = None
+                self.released.add(event.order_id)
             case _:
                 super().when(event)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from domain.base import Aggregate, DomainEvent
@@ -15,12 +16,25 @@ class Show(Aggregate):
         self.name = ""
         self.seat_count = 0
         self.price_bands: list[PriceBand] = []
+        self.starts_at: datetime | None = None
         self._prices: dict[str, int] | None = None
 
     @classmethod
-    def create(cls, show_id: UUID, name: str, bands: list[PriceBand], seat_count: int) -> Show:
+    def create(
+        cls,
+        show_id: UUID,
+        name: str,
+        bands: list[PriceBand],
+        seat_count: int,
+        starts_at: datetime | None = None,
+    ) -> Show:
         return cls._create(
-            ShowCreated, id=show_id, name=name, price_bands=bands, seat_count=seat_count
+            ShowCreated,
+            id=show_id,
+            name=name,
+            price_bands=bands,
+            seat_count=seat_count,
+            starts_at=starts_at,
         )
 
     def price_of(self, label: str) -> int:
@@ -37,5 +51,6 @@ class Show(Aggregate):
                 self.name = event.name
                 self.seat_count = event.seat_count
                 self.price_bands = event.price_bands
+                self.starts_at = event.starts_at
             case _:
                 super().when(event)

@@ -2,9 +2,11 @@
 
 Test tokens: ``tok_visa`` captures, ``tok_chargeDeclined`` declines, ``tok_timeoutOnce``
 captures but loses the answer of the first call for a key (raises `GatewayTimeout`), as a
-real network would; any other token declines. One charge per idempotency key, ever: a
-repeated key returns the first result. Each call takes ``SEATLEDGER_GATEWAY_LATENCY_MS``.
-Charges live behind `ChargeStore`, so a multi-process version keeps them in a table
+real network would; ``tok_noAnswer`` never answers and charges nothing; any other token
+declines. One charge per idempotency key, ever: a repeated key returns the first result. A
+refund gives back a key's capture once and closes the key (a later capture under it is
+declined, charging nothing). Each call takes ``SEATLEDGER_GATEWAY_LATENCY_MS``. Charges and
+refunds live behind `ChargeStore`, so a multi-process version keeps them in a table
 (`DynamoDBChargeStore`).
 """
 
@@ -34,32 +36,68 @@ class Charge:
     result: CaptureResult
 
 
+@dataclass(frozen=True)
+class Refund:
+    key: str  # the capture's key
+    amount_cents: int  # 0: nothing was captured; the key is closed all the same
+
+
 class ChargeStore(ABC):
     @abstractmethod
     def add_if_absent(self, charge: Charge) -> tuple[Charge, bool]:
-        """Atomically keep the first charge of a key; returns it and whether it is new."""
+        """Atomically keep the first charge of a key; returns it and whether it is new. Under
+        a refunded (closed) key nothing is kept: a declined charge is returned, not new."""
+
+    @abstractmethod
+    def refund_once(self, key: str) -> Refund:
+        """Atomically give back the key's capture (if any) and close the key; a repeat
+        returns the first refund."""
 
     @abstractmethod
     def all(self) -> list[Charge]:
         """Every charge, in the order made."""
+
+    @abstractmethod
+    def refunds(self) -> list[Refund]:
+        """Every refund, in the order made."""
+
+
+def _refused(charge: Charge) -> Charge:
+    return Charge(charge.key, charge.token, charge.amount_cents, CaptureResult.DECLINED)
 
 
 class InMemoryChargeStore(ChargeStore):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._charges: dict[str, Charge] = {}
+        self._refunds: dict[str, Refund] = {}
 
     def add_if_absent(self, charge: Charge) -> tuple[Charge, bool]:
         with self._lock:
             existing = self._charges.get(charge.key)
             if existing is not None:
                 return existing, False
+            if charge.key in self._refunds:
+                return _refused(charge), False
             self._charges[charge.key] = charge
             return charge, True
+
+    def refund_once(self, key: str) -> Refund:
+        with self._lock:
+            if key not in self._refunds:
+                charge = self._charges.get(key)
+                captured = charge is not None and charge.result is CaptureResult.CAPTURED
+                amount = charge.amount_cents if charge is not None and captured else 0
+                self._refunds[key] = Refund(key, amount)
+            return self._refunds[key]
 
     def all(self) -> list[Charge]:
         with self._lock:
             return list(self._charges.values())
+
+    def refunds(self) -> list[Refund]:
+        with self._lock:
+            return list(self._refunds.values())
 
 
 class SimulatedGateway(PaymentGateway):
@@ -72,18 +110,30 @@ class SimulatedGateway(PaymentGateway):
     def capture(self, idempotency_key: str, token: str, amount_cents: int) -> CaptureResult:
         if self.latency:
             time.sleep(self.latency)
+        if token == "tok_noAnswer":
+            raise GatewayTimeout(f"No answer for {idempotency_key} (nothing was charged)")
         result = OUTCOMES.get(token, CaptureResult.DECLINED)
         charge, new = self.store.add_if_absent(Charge(idempotency_key, token, amount_cents, result))
         if new and token == "tok_timeoutOnce":
             raise GatewayTimeout(f"No answer for {idempotency_key} (the card was charged)")
         return charge.result
 
+    def refund(self, idempotency_key: str) -> int:
+        if self.latency:
+            time.sleep(self.latency)
+        return self.store.refund_once(idempotency_key).amount_cents
+
     def charges(self) -> list[Charge]:
         return self.store.all()
 
+    def refunds(self) -> list[Refund]:
+        return self.store.refunds()
+
 
 class DynamoDBChargeStore(ChargeStore):
-    """Charges in a table (``pk`` = idempotency key), shared by every process and worker."""
+    """Charges in a table (``pk`` = idempotency key), refunds beside them (``refund#<key>``),
+    shared by every process and worker. A capture and a refund of one key are decided in
+    transactions that check each other's item, so they serialise whichever comes first."""
 
     def __init__(self, client: Any, table: str) -> None:
         self.client = client
@@ -98,19 +148,79 @@ class DynamoDBChargeStore(ChargeStore):
             "at": {"N": str(time.time_ns())},
         }
         try:
-            self.client.put_item(
-                TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)"
+            self.client.transact_write_items(
+                TransactItems=[
+                    {"Put": self._absent(item)},
+                    {"ConditionCheck": self._absent({"pk": {"S": REFUND + charge.key}})},
+                ]
             )
             return charge, True
-        except self.client.exceptions.ConditionalCheckFailedException:
-            stored = self.client.get_item(
-                TableName=self.table, Key={"pk": item["pk"]}, ConsistentRead=True
-            )["Item"]
+        except self.client.exceptions.TransactionCanceledException as e:
+            reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
+            if reasons[:1] != ["ConditionalCheckFailed"]:
+                return _refused(charge), False  # the key was refunded first
+            stored = self._get(charge.key)
+            assert stored is not None
             return _charge(stored), False
 
+    def refund_once(self, key: str) -> Refund:
+        while True:
+            done = self._get(REFUND + key)
+            if done is not None:
+                return _refund(done)
+            charge = self._get(key)
+            captured = charge is not None and charge["result"]["S"] == CaptureResult.CAPTURED
+            amount = int(charge["amount_cents"]["N"]) if charge and captured else 0
+            refund = {
+                "pk": {"S": REFUND + key},
+                "kind": {"S": "refund"},
+                "amount_cents": {"N": str(amount)},
+                "at": {"N": str(time.time_ns())},
+            }
+            check = "attribute_exists(pk)" if charge else "attribute_not_exists(pk)"
+            try:
+                self.client.transact_write_items(
+                    TransactItems=[
+                        {"Put": self._absent(refund)},
+                        {
+                            "ConditionCheck": {
+                                "TableName": self.table,
+                                "Key": {"pk": {"S": key}},
+                                "ConditionExpression": check,
+                            }
+                        },
+                    ]
+                )
+                return _refund(refund)
+            except self.client.exceptions.TransactionCanceledException:
+                continue  # a capture or refund of this key came first: decide again
+
     def all(self) -> list[Charge]:
-        items = paged_items(self.client.scan, TableName=self.table, ConsistentRead=True)
+        items = [i for i in self._scan() if "kind" not in i]
         return [_charge(i) for i in sorted(items, key=lambda i: int(i["at"]["N"]))]
+
+    def refunds(self) -> list[Refund]:
+        items = [i for i in self._scan() if i.get("kind", {}).get("S") == "refund"]
+        return [_refund(i) for i in sorted(items, key=lambda i: int(i["at"]["N"]))]
+
+    def _absent(self, item: dict[str, Any]) -> dict[str, Any]:
+        condition = "attribute_not_exists(pk)"
+        if set(item) == {"pk"}:
+            return {"TableName": self.table, "Key": item, "ConditionExpression": condition}
+        return {"TableName": self.table, "Item": item, "ConditionExpression": condition}
+
+    def _get(self, pk: str) -> dict[str, Any] | None:
+        answer = self.client.get_item(
+            TableName=self.table, Key={"pk": {"S": pk}}, ConsistentRead=True
+        )
+        item: dict[str, Any] | None = answer.get("Item")
+        return item
+
+    def _scan(self) -> list[dict[str, Any]]:
+        return list(paged_items(self.client.scan, TableName=self.table, ConsistentRead=True))
+
+
+REFUND = "refund#"
 
 
 def _charge(item: dict[str, Any]) -> Charge:
@@ -120,3 +230,7 @@ def _charge(item: dict[str, Any]) -> Charge:
         int(item["amount_cents"]["N"]),
         CaptureResult(item["result"]["S"]),
     )
+
+
+def _refund(item: dict[str, Any]) -> Refund:
+    return Refund(item["pk"]["S"].removeprefix(REFUND), int(item["amount_cents"]["N"]))

@@ -62,6 +62,8 @@ def _sample(schema: dict[str, Any], defs: dict[str, Any], field: str = "") -> An
         return _sample(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, field)
     if "anyOf" in schema:
         return _sample(next(s for s in schema["anyOf"] if s.get("type") != "null"), defs, field)
+    if "enum" in schema:
+        return schema["enum"][0]
     if field in HINTS:
         return HINTS[field]
     kind, fmt = schema.get("type"), schema.get("format")

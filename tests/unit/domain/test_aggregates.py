@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -13,6 +14,12 @@ from domain.payment import CaptureResult, Payment
 from domain.seat import Seat, seat_id
 
 SHOW = uuid4()
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+TEN_MINUTES = timedelta(minutes=10)
+
+
+def hold(order: Order, labels: list[str]) -> None:
+    order.hold(labels, TEN_MINUTES, NOW)
 
 
 def test_seat_id_is_derived_from_show_and_label() -> None:
@@ -61,10 +68,10 @@ def test_order_id_is_derived_from_show_customer_and_key() -> None:
 
 def test_order_allocated_once_it_holds_every_seat() -> None:
     order = place(["A-1", "A-2"])
-    order.hold(["A-1"])
+    hold(order, ["A-1"])
     assert (order.status, order.held) == (OrderStatus.PENDING, {"A-1"})
-    order.hold(["A-1", "A-2"])
-    order.hold(["A-2"])  # already held: nothing new
+    hold(order, ["A-1", "A-2"])
+    hold(order, ["A-2"])  # already held: nothing new
     assert (order.status, order.held) == (OrderStatus.ALLOCATED, {"A-1", "A-2"})
     assert [type(e) for e in order.collect_events()].count(OrderAllocated) == 1
 
@@ -74,8 +81,8 @@ def test_order_refuses_transitions_its_state_does_not_allow() -> None:
     with pytest.raises(InvalidTransition):
         order.confirm(uuid4())  # not allocated
     with pytest.raises(InvalidTransition):
-        order.hold(["B-1"])  # not asked for
-    order.hold(["A-1"])
+        hold(order, ["B-1"])  # not asked for
+    hold(order, ["A-1"])
     with pytest.raises(InvalidTransition):
         order.reject("A-1")  # an allocated order holds its seats: none can be sold away
     order.confirm(uuid4())
@@ -94,3 +101,56 @@ def test_payment_records_attempts_and_refuses_a_second_capture() -> None:
     for again in (payment.attempt, lambda: payment.record(CaptureResult.CAPTURED)):
         with pytest.raises(PaymentAlreadySettled):
             again()
+
+
+def test_an_allocated_order_must_be_paid_by_its_deadline() -> None:
+    order = place(["A-1"])
+    hold(order, ["A-1"])
+    assert order.pay_by == NOW + TEN_MINUTES
+    with pytest.raises(InvalidTransition):
+        order.expire(uuid4(), NOW + TEN_MINUTES - timedelta(seconds=1))  # not yet
+    order.expire(uuid4(), NOW + TEN_MINUTES)
+    assert (order.status, order.failure_reason) == (OrderStatus.PAYMENT_FAILED, "deadline")
+    assert order.status.is_final
+
+
+def test_a_capture_after_the_deadline_is_late() -> None:
+    payment = Payment.start(uuid4(), 100)
+    payment.attempt()
+    payment.expire()
+    payment.expire()  # once
+    payment.record(CaptureResult.CAPTURED)
+    events = payment.collect_events()
+    assert [type(e).__name__ for e in events][-2:] == ["PaymentExpired", "PaymentCaptured"]
+    assert events[-1].late is True
+    payment.refunded(100)
+    payment.refunded(100)  # once
+    assert payment.refunded_cents == 100 and len(payment.collect_events()) == 1
+
+
+def test_a_confirmed_order_is_cancelled_before_the_show_starts_only() -> None:
+    order = place(["A-1"])
+    with pytest.raises(InvalidTransition):
+        order.cancel(NOW, None)  # not confirmed
+    hold(order, ["A-1"])
+    order.confirm(uuid4())
+    with pytest.raises(InvalidTransition):
+        order.cancel(NOW, NOW)  # the show has started
+    order.cancel(NOW, NOW + timedelta(days=1))
+    assert order.status == OrderStatus.CANCELLED and order.status.is_final
+
+
+def test_a_returned_seat_is_free_and_its_turned_away_orders_stay_out() -> None:
+    # GIVEN a seat sold to o1 while o2 waited
+    seat = Seat.open(SHOW, "A-1", 100)
+    o1, o2, o3 = uuid4(), uuid4(), uuid4()
+    seat.request(o1)
+    seat.request(o2)
+    seat.sell(o1)
+    # WHEN o1 gives it back THEN nobody holds it: o2 was turned away at the sale
+    with pytest.raises(InvalidTransition):
+        seat.give_back(o2)
+    seat.give_back(o1)
+    assert (seat.sold_to, seat.holder, o2 in seat.turned_away) == (None, None, True)
+    # AND a new order gets it
+    assert seat.request(o3) is True

@@ -40,7 +40,7 @@ def placed() -> OrderPlaced:
 
 
 def test_every_domain_event_has_a_detail_model() -> None:
-    assert set(DETAILS) == set(EVENT_TYPES) and len(DETAILS) == 16
+    assert set(DETAILS) == set(EVENT_TYPES) and len(DETAILS) == 20
 
 
 def test_the_card_token_never_reaches_the_bus() -> None:

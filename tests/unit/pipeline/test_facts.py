@@ -16,20 +16,12 @@ from domain.runner import Runner
 from infra.gateway import SimulatedGateway
 from infra.pipeline.source import fact_of_stored
 from projections.base import fact_of
+from tests.unit.every_event import run_every_kind_of_event
 
 
 def test_stored_events_read_fast_give_the_facts_the_bus_envelope_gives() -> None:
-    # GIVEN every kind of event: a sale with a decline, a lost answer and a rejection
-    app = Ticketing(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, gateway=SimulatedGateway())
-    show = app.create_show(uuid.uuid4(), "Final", seats=[{"label": "A-1", "price_cents": 4000}])
-    for customer, token in (
-        ("alice", "tok_chargeDeclined"),
-        ("bob", "tok_timeoutOnce"),
-        ("carol", "tok_visa"),
-        ("dave", "tok_visa"),
-    ):
-        app.place_order(show, customer, ["A-1"], f"{customer}-1", token)
-    Runner(app).run_until_quiet()
+    # GIVEN every kind of event
+    app = run_every_kind_of_event(SimulatedGateway())
     stored = app.recorder.select_notifications(start=1, limit=1000)
     mapper = cast(PydanticMapper, app.mapper)
     seen = set()
