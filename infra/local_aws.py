@@ -1,9 +1,10 @@
-"""EventBridge and SQS on this machine: moto in server mode, provisioned from plain data.
+"""EventBridge, SQS and EventBridge Scheduler on this machine: moto in server mode,
+provisioned from plain data.
 
     with local_aws("seatledger", [RuleSpec("seats", {"source": ["seatledger"]}, "seats")]) as aws:
         aws.provisioned.queues["seats"].url
 
-Inside the block ``AWS_ENDPOINT_URL_EVENTBRIDGE`` and ``AWS_ENDPOINT_URL_SQS`` point at moto,
+Inside the block ``AWS_ENDPOINT_URL_EVENTBRIDGE``, ``_SQS`` and ``_SCHEDULER`` point at moto,
 so any boto3 client created there (handlers included) talks to it with no code change.
 """
 
@@ -28,7 +29,11 @@ from infra.rules import RuleSpec
 
 __all__ = ["RuleSpec", "local_aws", "provision"]
 
-ENDPOINT_VARS = ("AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_SQS")
+ENDPOINT_VARS = (
+    "AWS_ENDPOINT_URL_EVENTBRIDGE",
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_ENDPOINT_URL_SCHEDULER",
+)
 # The query protocol's code (moto) and the JSON protocol's.
 MISSING_QUEUE_CODES = {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
 

@@ -21,16 +21,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from infra.dynamodb.client import ensure_table
 from infra.local_aws import Provisioned, QueueRef, provision
 from infra.rules import RULES
 from infra.runners.lambda_runtime import Handler
+from infra.runners.scheduler import LocalScheduler
 from infra.runners.sqs_poller import SqsPoller
 from infra.runners.stream_poller import StreamPoller, latest_stream_arn, streams_client
 from infra.settings import Settings
 from infra.tables import ensure_tables
 
 FORWARDER_DLQ = "seatledger-stream-forwarder-dlq"
+LOCAL_SCHEDULER_ROLE = "arn:aws:iam::000000000000:role/seatledger-scheduler"  # moto checks none
 INDEXER_DLQ = "seatledger-indexer-dlq"
 Wrap = Callable[[str, Handler], Handler]  # (function name, handler) -> handler, for fault tests
 
@@ -87,6 +91,7 @@ class LocalPipeline:
     stream: StreamPoller = field(init=False)
     index: StreamPoller = field(init=False)
     queues: dict[str, SqsPoller] = field(init=False, default_factory=dict)
+    scheduler: LocalScheduler = field(init=False)
     _stop: threading.Event = field(init=False, default_factory=threading.Event)
     _threads: list[threading.Thread] = field(init=False, default_factory=list)
 
@@ -120,6 +125,15 @@ class LocalPipeline:
             function_name="indexer",
             poll_interval=self.poll_interval,
         )
+        # Deadlines go back to the reallocation queue; the scheduler here is moto's.
+        self.settings = dataclasses.replace(
+            self.settings,
+            deadline_queue_arn=self.resources.provisioned.queues["reallocation"].arn,
+            scheduler_role_arn=LOCAL_SCHEDULER_ROLE,
+        )
+        self.scheduler = LocalScheduler(
+            boto3.client("scheduler"), self.sqs, self.settings.scheduler_group
+        )
         for rule in RULES:
             queue = self.resources.provisioned.queues[rule.name]
             settings = dataclasses.replace(self.settings, dead_letter_queue_url=queue.dlq_url)
@@ -136,7 +150,7 @@ class LocalPipeline:
     def start(self, only: Collection[str] | None = None) -> LocalPipeline:
         """Run every function's pollers in threads (or `only` the functions named)."""
         queues = [poller for poller in self.queues.values() for _ in range(self.workers)]
-        runners: list[Any] = [self.stream, self.index, *queues]
+        runners: list[Any] = [self.stream, self.index, *queues, self.scheduler]
         for runner in runners:
             if only is not None and runner.function_name not in only:
                 continue
@@ -190,6 +204,7 @@ class LocalPipeline:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"pipeline still busy after {timeout}s")
             moved = self.stream.poll_once() + (self.index.poll_once() if index else 0)
+            moved += self.scheduler.poll_once()
             moved += sum(p.poll_once().received for p in self.queues.values())
             if moved == 0 and self.in_flight() == 0:
                 quiet += 1

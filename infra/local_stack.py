@@ -29,7 +29,15 @@ from infra.dynamodb_local import PROJECT_ROOT, DynamoDBLocal, die_with_parent, f
 if TYPE_CHECKING:
     from infra.local_pipeline import Resources
 
-FUNCTIONS = ("stream-forwarder", "indexer", "payment", "reallocation", "read-models", "catch-up")
+FUNCTIONS = (
+    "stream-forwarder",
+    "indexer",
+    "payment",
+    "reallocation",
+    "read-models",
+    "catch-up",
+    "scheduler",
+)
 LOCAL_ENV = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
@@ -74,8 +82,8 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
     from infra.local_auth import JWKS_PATH, ensure_key
     from infra.local_aws import ENDPOINT_VARS
     from infra.local_functions import API_FD, RESOURCES
-    from infra.local_pipeline import LocalPipeline, provision_all
-    from infra.settings import Settings
+    from infra.local_pipeline import LOCAL_SCHEDULER_ROLE, LocalPipeline, provision_all
+    from infra.settings import ENV_VARS, Settings
     from infra.wiring import dynamodb
 
     settings = Settings.from_env()
@@ -86,9 +94,14 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
         children.start("moto", str(moto_port))
         children.wait_ready()
         os.environ.update(dict.fromkeys(ENDPOINT_VARS, f"http://127.0.0.1:{moto_port}"))
-        log.info("moto (EventBridge, SQS) on port %d", moto_port)
+        log.info("moto (EventBridge, SQS, Scheduler) on port %d", moto_port)
         resources = provision_all(dynamodb(), boto3.client("events"), boto3.client("sqs"), settings)
         (data_dir / RESOURCES).write_text(resources.to_json())
+        # Payment deadlines come back to the reallocation queue (moto's scheduler, fired by
+        # the local "scheduler" function).
+        reallocation = resources.provisioned.queues["reallocation"]
+        os.environ[ENV_VARS["deadline_queue_arn"]] = reallocation.arn
+        os.environ[ENV_VARS["scheduler_role_arn"]] = LOCAL_SCHEDULER_ROLE
         # What the stream holds is indexed first: events forwarded before a stop may have died
         # with moto's in-memory queues, and the catch-up function starts from the index.
         sqs = boto3.client("sqs")

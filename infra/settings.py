@@ -27,6 +27,14 @@ class Settings:
     event_bus: str = "seatledger"  # EVENT_BUS_NAME
     dead_letter_queue_url: str = ""  # DEAD_LETTER_QUEUE_URL: where a handler parks poison input
     gateway_latency_ms: int = 0  # SEATLEDGER_GATEWAY_LATENCY_MS: the simulated card network's
+    payment_deadline_seconds: int = (
+        600  # PAYMENT_DEADLINE_SECONDS: an allocated order's time to pay
+    )
+    # Deadlines: a command that came early is sent again at its time by an EventBridge Scheduler
+    # one-time schedule, to this queue (the reallocation rule's), as this role.
+    deadline_queue_arn: str = ""  # DEADLINE_QUEUE_ARN
+    scheduler_role_arn: str = ""  # SCHEDULER_ROLE_ARN
+    scheduler_group: str = "default"  # SCHEDULER_GROUP
     accept_test_events: bool = False  # ACCEPT_TEST_EVENTS: let reactions act on test events
 
     @classmethod
@@ -55,5 +63,9 @@ ENV_VARS: dict[str, str] = {
     "event_bus": "EVENT_BUS_NAME",
     "dead_letter_queue_url": "DEAD_LETTER_QUEUE_URL",
     "gateway_latency_ms": "SEATLEDGER_GATEWAY_LATENCY_MS",
+    "payment_deadline_seconds": "PAYMENT_DEADLINE_SECONDS",
+    "deadline_queue_arn": "DEADLINE_QUEUE_ARN",
+    "scheduler_role_arn": "SCHEDULER_ROLE_ARN",
+    "scheduler_group": "SCHEDULER_GROUP",
 }
 ACCEPT_TEST_EVENTS = "ACCEPT_TEST_EVENTS"  # never set by the stack: test events stay inert

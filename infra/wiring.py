@@ -6,6 +6,7 @@ Lambda handlers and the local stack both call these, so both run the very same o
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -19,6 +20,7 @@ from infra.dynamodb.recorders import DynamoDBTrackingRecorder
 from infra.gateway import DynamoDBChargeStore, SimulatedGateway
 from infra.pipeline.consumer import Handle, Outcome
 from infra.pipeline.dead_letters import DeadLetters
+from infra.pipeline.deferrals import Deferrals
 from infra.pipeline.follower import Follower, readers_of
 from infra.pipeline.reactor import Reactor
 from infra.pipeline.source import StoreSource
@@ -45,7 +47,8 @@ def ticketing(settings: Settings, gateway: PaymentGateway | None = None) -> Tick
         "DYNAMODB_INDEX_TABLE": settings.index_table,
         "DYNAMODB_INDEX_PARTITIONS": str(settings.index_partitions),
     }
-    app = Ticketing(env, gateway=gateway)
+    deadline = timedelta(seconds=settings.payment_deadline_seconds)
+    app = Ticketing(env, gateway=gateway, payment_deadline=deadline)
     assert app.name == APP_NAME
     return app
 
@@ -74,7 +77,7 @@ def follower(name: str, settings: Settings, app: Ticketing, apply: Handle) -> Fo
     """Catches the consumer `name` up from the index (see `infra.pipeline.follower`)."""
     readers = readers_of(dynamodb(), settings.index_table, app.name, settings.index_partitions)
     tracking = DynamoDBTrackingRecorder(dynamodb(), settings.event_table, name)
-    return Follower(readers, tracking, apply, app.mapper)
+    return Follower(readers, tracking, apply, app.mapper, deferrals(settings))
 
 
 def indexer(settings: Settings) -> Indexer:
@@ -84,6 +87,15 @@ def indexer(settings: Settings) -> Indexer:
         settings.index_table,
         APP_NAME,
         partitions=settings.index_partitions,
+    )
+
+
+def deferrals(settings: Settings) -> Deferrals:
+    return Deferrals(
+        boto3.client("scheduler"),
+        settings.scheduler_group,
+        settings.deadline_queue_arn,
+        settings.scheduler_role_arn,
     )
 
 

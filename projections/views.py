@@ -17,7 +17,7 @@ class SeatMap(View):
 
     name = "seat_map"
     detail_types = frozenset(
-        {"ShowCreated", "SeatOpened", "SeatRequested", "SeatReleased", "SeatSold"}
+        {"ShowCreated", "SeatOpened", "SeatRequested", "SeatReleased", "SeatSold", "SeatReturned"}
     )
 
     def key(self, fact: Fact) -> str:
@@ -33,6 +33,7 @@ class SeatMap(View):
                 "name": p["name"],
                 "seat_count": p["seat_count"],
                 "price_bands": p["price_bands"],
+                "starts_at": p.get("starts_at"),
             }
         if kind == "SeatOpened":
             item = {
@@ -53,6 +54,8 @@ class SeatMap(View):
 
 def _seat_change(item: Item, kind: str, p: dict[str, Any]) -> Item:
     holder, waiting = item["order_id"], int(item["queue_length"])
+    if kind == "SeatReturned":  # the buyer cancelled; those queued were turned away at the sale
+        return {"status": "FREE", "order_id": None, "queue_length": 0}
     if kind == "SeatSold":
         return {"status": "SOLD", "order_id": p["order_id"], "queue_length": 0}
     if kind == "SeatRequested":
@@ -73,11 +76,13 @@ _ORDER_STATUS = {
     "OrderConfirmed": "CONFIRMED",
     "OrderPaymentFailed": "PAYMENT_FAILED",
     "OrderRejected": "REJECTED",
+    "OrderCancelled": "CANCELLED",
 }
 
 
 class Orders(View):
-    """Per order: status, seats, amount and when each status was reached."""
+    """Per order: status, seats, amount, when each status was reached, the payment deadline,
+    and why a payment failed (declined, or the deadline passed)."""
 
     name = "orders"
     detail_types = frozenset({"OrderPlaced", "OrderSeatsHeld", *_ORDER_STATUS})
@@ -101,6 +106,8 @@ class Orders(View):
                 "status_times": {"PENDING": at},
                 "payment_id": None,
                 "rejected_seat": None,
+                "pay_by": None,
+                "failure_reason": None,
             }
         elif item is None:
             raise ValueError(f"{fact.detail_type} for order {fact.aggregate_id} before placed")
@@ -114,11 +121,15 @@ class Orders(View):
                 item["status_times"] = {**item["status_times"], status: at}
                 item["payment_id"] = p.get("payment_id", item["payment_id"])
                 item["rejected_seat"] = p.get("seat_label", item["rejected_seat"])
+                item["pay_by"] = p.get("pay_by", item.get("pay_by"))
+                if status == "PAYMENT_FAILED":
+                    item["failure_reason"] = p.get("reason", "declined")
         return {**item, "updated_at": at}
 
 
 class Payments(View):
-    """Per payment (one per order): each attempt, the gateway's answer, the captured amount."""
+    """Per payment (one per order): each attempt, the gateway's answer, the captured amount,
+    whether its deadline passed unanswered, and what was refunded."""
 
     name = "payments"
     detail_types = frozenset(
@@ -128,6 +139,8 @@ class Payments(View):
             "PaymentTimedOut",
             "PaymentCaptured",
             "PaymentDeclined",
+            "PaymentExpired",
+            "PaymentRefunded",
         }
     )
 
@@ -144,6 +157,7 @@ class Payments(View):
                 "amount_cents": p["amount_cents"],
                 "status": "STARTED",
                 "captured_cents": 0,
+                "refunded_cents": 0,
                 "attempts": [],
                 "started_at": at,
             }
@@ -152,7 +166,11 @@ class Payments(View):
         else:
             item = dict(item)
             attempts = [dict(a) for a in item["attempts"]]
-            if fact.detail_type == "PaymentAttempted":
+            if fact.detail_type == "PaymentExpired":
+                item["status"] = "EXPIRED"
+            elif fact.detail_type == "PaymentRefunded":
+                item["refunded_cents"] = p["amount_cents"]
+            elif fact.detail_type == "PaymentAttempted":
                 attempts.append({"attempt": p["attempt"], "at": at, "result": "PENDING"})
             else:
                 result = fact.detail_type.removeprefix("Payment").upper()  # TIMEDOUT, ...

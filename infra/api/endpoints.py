@@ -32,8 +32,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", "/shows"),
     Endpoint("POST", "/shows/{show_id}/orders"),
     Endpoint("GET", "/orders/{order_id}"),
+    Endpoint("POST", "/orders/{order_id}/cancel"),
     Endpoint("GET", "/customers/{customer_id}/orders"),
     Endpoint("GET", "/dev/gateway/charges", local_only=True),
+    Endpoint("GET", "/dev/gateway/refunds", local_only=True),
 )
 
 

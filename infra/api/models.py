@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
@@ -9,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.layout import SeatSpec, SectionSpec
 
-Status = Literal["PENDING", "ALLOCATED", "CONFIRMED", "PAYMENT_FAILED", "REJECTED"]
+Status = Literal["PENDING", "ALLOCATED", "CONFIRMED", "PAYMENT_FAILED", "REJECTED", "CANCELLED"]
 
 
 class _In(BaseModel):
@@ -21,6 +22,9 @@ class CreateShow(_In):
     name: str = Field(min_length=1, max_length=200)
     seats: list[SeatSpec] | None = Field(default=None, max_length=50_000)
     sections: list[SectionSpec] | None = Field(default=None, max_length=1_000)
+    starts_at: datetime | None = Field(
+        default=None, description="When the show starts (with a time zone): cancellations end"
+    )
 
 
 class PlaceOrder(_In):
@@ -51,6 +55,7 @@ class PaymentOut(BaseModel):
     status: str
     amount_cents: int
     captured_cents: int
+    refunded_cents: int = 0
     attempts: list[PaymentAttemptOut]
 
 
@@ -61,6 +66,7 @@ class OrderOut(BaseModel):
     seats: list[str]
     status: Status
     amount_cents: int
+    failure_reason: Literal["declined", "deadline"] | None = None
     payments: list[PaymentOut]
 
 

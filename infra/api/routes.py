@@ -25,7 +25,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from domain.application import Ticketing
-from domain.errors import UnknownOrder
+from domain.errors import InvalidShow, UnknownOrder
 from infra.api.auth import ME, Caller, Forbidden, caller_of
 from infra.api.errors import install_error_handlers
 from infra.api.models import (
@@ -112,8 +112,14 @@ def build_resolver() -> APIGatewayRestResolver:
     def create_show(body: CreateShow) -> Response[ShowCreatedOut]:
         caller().require_organizer()
         app, _, _ = _deps()
+        if body.starts_at is not None and body.starts_at.tzinfo is None:
+            raise InvalidShow("starts_at needs a time zone, e.g. 2027-06-01T19:30:00Z")
         show_id = app.create_show(
-            body.show_id or uuid.uuid4(), body.name, seats=body.seats, sections=body.sections
+            body.show_id or uuid.uuid4(),
+            body.name,
+            seats=body.seats,
+            sections=body.sections,
+            starts_at=body.starts_at,
         )
         return Response(201, "application/json", ShowCreatedOut(show_id=show_id))
 
@@ -151,11 +157,35 @@ def build_resolver() -> APIGatewayRestResolver:
                 "seats": order.seat_labels,
                 "status": order.status.value,
                 "amount_cents": order.amount_cents,
+                "failure_reason": order.failure_reason or None,
             }
         if not who.may_read(item["customer_id"]):
             raise UnknownOrder(f"No order {order_id}")  # as the store says of one it lacks
         payment = views.payment(order_id)
-        return OrderOut(**_order_fields(item), payments=[PaymentOut(**payment)] if payment else [])
+        return OrderOut(
+            **_order_fields(item),
+            failure_reason=item.get("failure_reason"),
+            payments=[PaymentOut(**payment)] if payment else [],
+        )
+
+    @api.post(
+        "/orders/<order_id>/cancel",
+        security=BEARER,
+        responses=_answers(202, OrderAccepted, 401, 403, 404, 409),
+    )
+    def cancel_order(order_id: Annotated[UUID, Path()]) -> Response[OrderAccepted]:
+        """The customer cancels a confirmed order before the show starts: the seats are free
+        at once, the refund follows. A repeat answers the same."""
+        who = caller()
+        app, _, _ = _deps()
+        order = app.get_order(order_id)
+        if not who.may_read(order.customer_id):
+            raise UnknownOrder(f"No order {order_id}")
+        if order.customer_id != who.subject:
+            raise Forbidden("Only the order's customer may cancel it")
+        app.cancel_order(order_id)
+        accepted = OrderAccepted(order_id=order_id, status="CANCELLED")
+        return Response(202, "application/json", accepted)
 
     @api.get(
         "/customers/<customer_id>/orders",
@@ -174,7 +204,10 @@ def build_resolver() -> APIGatewayRestResolver:
             raise Forbidden("A customer may list only their own orders: /customers/me/orders")
         _, views, _ = _deps()
         items = sorted(views.orders_of(customer_id), key=lambda i: i["placed_at"])
-        return [OrderOut(**_order_fields(i), payments=[]) for i in items]
+        return [
+            OrderOut(**_order_fields(i), failure_reason=i.get("failure_reason"), payments=[])
+            for i in items
+        ]
 
     @api.get("/shows/<show_id>/seats", responses=_answers(200, SeatMapOut, 404))
     def seat_map(show_id: Annotated[UUID, Path()]) -> SeatMapOut:
@@ -197,6 +230,15 @@ def build_resolver() -> APIGatewayRestResolver:
                     "result": c.result.value,
                 }
                 for c in simulated_gateway(settings).charges()
+            ]
+
+        @api.get("/dev/gateway/refunds", include_in_schema=False)
+        def refunds() -> list[dict[str, Any]]:
+            caller().require_organizer()
+            _, _, settings = _deps()
+            return [
+                {"key": r.key, "amount_cents": r.amount_cents}
+                for r in simulated_gateway(settings).refunds()
             ]
 
     return api

@@ -14,6 +14,7 @@ from infra.cdk.api import Api
 from infra.cdk.bus import Bus
 from infra.cdk.catch_up import CatchUp
 from infra.cdk.consumers import RuleConsumer
+from infra.cdk.deadlines import Deadlines
 from infra.cdk.environment import ENV_VARS
 from infra.cdk.forwarder import StreamForwarder
 from infra.cdk.functions import LambdaCode
@@ -23,6 +24,7 @@ from infra.cdk.storage import Storage
 from infra.cdk.users import Users
 from infra.cdk.waf import ApiFirewall
 from infra.rules import RuleSpec
+from infra.settings import Settings
 
 ITERATOR_AGE_LIMIT = Duration.minutes(1)
 INDEX_PARTITIONS = 1  # as the local stack runs it: one sequence of dense ids
@@ -85,6 +87,13 @@ class SeatLedgerStack(Stack):
             self, "CatchUp", code=code, storage=self.storage, environment=environment
         )
         self.alarms.dead_letters("catch-up-dead-letters", self.catch_up.dead_letters)
+        by_name = {consumer.spec.name: consumer for consumer in self.consumers}
+        self.deadlines = Deadlines(
+            self,
+            "Deadlines",
+            queue=by_name["reallocation"].queue,
+            deferring=[by_name["reallocation"].handler, self.catch_up.handler],
+        )
 
         self.users = Users(self, "Users")
         self.api = Api(
@@ -106,13 +115,16 @@ class SeatLedgerStack(Stack):
         CfnOutput(self, "EventBusName", value=self.bus.bus.event_bus_name)
 
     def _environment(self) -> dict[str, str]:
-        """Every table, the bus and the index's shape by the names `Settings.from_env` reads
-        (each function adds its own dead-letter queue)."""
+        """Every table, the bus, the index's shape and the payment deadline by the names
+        `Settings.from_env` reads (each function adds its own dead-letter queue; those that put
+        deliveries off, the deadline queue and the scheduler's role)."""
         names = {
             "event_table": self.storage.events.table_name,
             "index_table": self.storage.index.table_name,
             "index_partitions": str(INDEX_PARTITIONS),
             "gateway_latency_ms": str(GATEWAY_LATENCY_MS),
+            "payment_deadline_seconds": str(Settings().payment_deadline_seconds),
+            "scheduler_group": Settings().scheduler_group,
         }
         names |= {role: table.table_name for role, table in self.storage.by_role.items()}
         names["event_bus"] = self.bus.bus.event_bus_name

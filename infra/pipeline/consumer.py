@@ -6,7 +6,8 @@ be processed (not JSON, not our source, unknown detail-type, a detail that break
 an event the store does not hold) is parked in the dead-letter queue with the reason and counts
 as handled, so it neither blocks nor is lost. Any other error fails just that message (a
 partial batch response); SQS redelivers it, and after `maxReceiveCount` receives its redrive
-policy moves it to the same dead-letter queue.
+policy moves it to the same dead-letter queue. A message whose command came before its time
+(`NotYetDue`) is put off until then (`deferrals`) and counts as handled.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ import functools
 import json
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
 from domain.contract import SOURCE, EventDetail, UnknownDetailType, parse_detail
+from domain.reactions import NotYetDue
 from infra.pipeline.dead_letters import DeadLetters, PoisonInput
+from infra.pipeline.deferrals import Deferrals
 from infra.settings import Settings
 
 Outcome = Exception | None  # None: done
@@ -43,21 +47,30 @@ def parse_message(body: str) -> EventDetail:
 
 
 class QueueConsumer:
-    def __init__(self, handle: Handle, dead_letters: DeadLetters, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        handle: Handle,
+        dead_letters: DeadLetters,
+        metrics: Metrics,
+        deferrals: Deferrals | None = None,
+    ) -> None:
         self.handle = handle
         self.dead_letters = dead_letters
         self.metrics = metrics
+        self.deferrals = deferrals
 
     def outcomes(self, records: list[dict[str, Any]]) -> dict[str, Outcome]:
         """Each message's outcome, by message id; poison is parked (and so done)."""
         outcome: dict[str, Outcome] = {}
         details: list[tuple[str, EventDetail]] = []
+        event_ids: dict[str, UUID] = {}
         for record in records:
             try:
                 details.append((record["messageId"], parse_message(record["body"])))
             except PoisonInput as e:
                 outcome[record["messageId"]] = e
         if details:
+            event_ids = {mid: d.event_id for mid, d in details}
             results = self.handle([d for _, d in details])
             outcome.update((mid, result) for (mid, _), result in zip(details, results, strict=True))
         bodies = {r["messageId"]: r["body"] for r in records}
@@ -65,6 +78,10 @@ class QueueConsumer:
             if isinstance(result, PoisonInput):
                 self.dead_letters.park(bodies[mid], str(result))
                 self.metrics.add_metric("PoisonMessages", MetricUnit.Count, 1)
+                outcome[mid] = None
+            elif isinstance(result, NotYetDue) and self.deferrals is not None:
+                self.deferrals.defer(bodies[mid], result.due, event_ids[mid])
+                self.metrics.add_metric("Deferred", MetricUnit.Count, 1)
                 outcome[mid] = None
         done = sum(1 for result in outcome.values() if result is None)
         self.metrics.add_metric("MessagesHandled", MetricUnit.Count, done)
@@ -84,10 +101,10 @@ def queue_handler(
 
     @functools.cache
     def consumer() -> QueueConsumer:
-        from infra.wiring import dead_letters
+        from infra.wiring import dead_letters, deferrals
 
         actual = settings or Settings.from_env()
-        return QueueConsumer(build(actual), dead_letters(actual, name), metrics)
+        return QueueConsumer(build(actual), dead_letters(actual, name), metrics, deferrals(actual))
 
     @metrics.log_metrics
     @logger.inject_lambda_context

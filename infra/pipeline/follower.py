@@ -17,9 +17,11 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Mapper, Tracking
 
+from domain.reactions import NotYetDue
 from infra.dynamodb.index_reader import IndexReader
 from infra.dynamodb.recorders import DynamoDBTrackingRecorder
 from infra.pipeline.consumer import Handle
+from infra.pipeline.deferrals import Deferrals, bus_event_body
 from infra.pipeline.source import detail_of
 
 
@@ -34,6 +36,7 @@ class Follower:
     tracking: DynamoDBTrackingRecorder  # owned by the consumer's name
     apply: Handle
     mapper: Mapper[UUID]
+    deferrals: Deferrals | None = None  # where a command that came early is put off
     page: int = 200
 
     def catch_up(self, grace_seconds: float = 0) -> int:
@@ -50,7 +53,12 @@ class Follower:
             position + 1, self.page, written_before_ms=cutoff
         ):
             details = [detail_of(self.mapper, reader.app, n) for n in notifications]
-            failures = [o for o in self.apply(details) if o is not None]
+            failures = []
+            for detail, outcome in zip(details, self.apply(details), strict=True):
+                if isinstance(outcome, NotYetDue) and self.deferrals is not None:
+                    self.deferrals.defer(bus_event_body(detail), outcome.due, detail.event_id)
+                elif outcome is not None:
+                    failures.append(outcome)
             if failures:
                 raise failures[0]
             handed += len(details)

@@ -14,6 +14,7 @@ PROTECTED = {
     ("POST", "/shows"),
     ("POST", "/shows/{show_id}/orders"),
     ("GET", "/orders/{order_id}"),
+    ("POST", "/orders/{order_id}/cancel"),
     ("GET", "/customers/{customer_id}/orders"),
 }
 

@@ -55,6 +55,9 @@ def test_one_function_per_handler_on_one_runtime(synth: Synthesized) -> None:
         assert function["Layers"] == [ref(layer_id)]
 
 
+DEFERRING = {"handlers.reallocation.handler", "handlers.catch_up.handler"}
+
+
 def test_environment(synth: Synthesized) -> None:
     (bus_id,) = synth.of_type("AWS::Events::EventBus")
     tables = synth.of_type("AWS::DynamoDB::Table")
@@ -67,7 +70,10 @@ def test_environment(synth: Synthesized) -> None:
         expected = set(ENV_VARS.values()) | set(FIXED) | set(powertools("any"))
         if function["Handler"] in PARK_NOTHING:
             expected.discard("DEAD_LETTER_QUEUE_URL")
+        if function["Handler"] not in DEFERRING:
+            expected -= {"DEADLINE_QUEUE_ARN", "SCHEDULER_ROLE_ARN"}
         assert set(env) == expected, function["Handler"]
+        assert env["PAYMENT_DEADLINE_SECONDS"] == "600"
         assert env["DYNAMODB_INDEX_TABLE"] == ref(synth.stack.get_logical_id(index))
         assert env["DYNAMODB_INDEX_PARTITIONS"] == "1"
         assert env["SEATLEDGER_GATEWAY_LATENCY_MS"] == "0"
@@ -189,3 +195,26 @@ def test_stream_consumers_iterator_age_alarms(synth: Synthesized) -> None:
         watched.append(dimension["Value"]["Ref"])
         assert alarm["AlarmActions"] == [ref(topic_id)]
     assert sorted(watched) == stream_functions and len(stream_functions) == 2
+
+
+def test_deadlines_go_back_to_the_reallocation_queue_through_the_scheduler(
+    synth: Synthesized,
+) -> None:
+    stack = synth.stack
+    reallocation = next(c for c in stack.consumers if c.spec.name == "reallocation")
+    queue = stack.get_logical_id(reallocation.queue.node.default_child)  # type: ignore[arg-type]
+    role = stack.get_logical_id(stack.deadlines.role.node.default_child)  # type: ignore[arg-type]
+    for function in _functions(synth).values():
+        env = function["Environment"]["Variables"]
+        if function["Handler"] in DEFERRING:
+            assert env["DEADLINE_QUEUE_ARN"] == {"Fn::GetAtt": [queue, "Arn"]}
+            assert env["SCHEDULER_ROLE_ARN"] == {"Fn::GetAtt": [role, "Arn"]}
+    # the scheduler's role may send to that queue and nothing else
+    policies = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in synth.template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in p["Properties"]["Roles"]
+    ]
+    assert [[s["Action"] for s in statements] for statements in policies] == [
+        [["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"]]
+    ]

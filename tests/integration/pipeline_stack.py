@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from domain.application import Ticketing
 from domain.mapping import PydanticMapper
 from infra.dynamodb.items import decode_id
 from infra.dynamodb.reads import paged_items
-from infra.gateway import Charge, DynamoDBChargeStore
+from infra.gateway import Charge, DynamoDBChargeStore, Refund
 from infra.local_aws import local_aws
 from infra.local_pipeline import LocalPipeline, Resources, Wrap, provision_all
 from infra.pipeline.source import fact_of_stored
@@ -105,6 +106,9 @@ class Stack:
     def charges(self) -> list[Charge]:
         return DynamoDBChargeStore(dynamodb(), self.settings.charges_table).all()
 
+    def refunds(self) -> list[Refund]:
+        return DynamoDBChargeStore(dynamodb(), self.settings.charges_table).refunds()
+
     def dead_letters(self, queue_url: str) -> list[tuple[str, str]]:
         """(body, reason) of every message parked in a dead-letter queue."""
         found = []
@@ -143,9 +147,14 @@ class Reachable(Protocol):
 
 @contextmanager
 def pipeline_stack(
-    ddb: Reachable, checkpoint_dir: Path, *, events: Any = None, wrap: Wrap | None = None
+    ddb: Reachable,
+    checkpoint_dir: Path,
+    *,
+    events: Any = None,
+    wrap: Wrap | None = None,
+    **overrides: Any,
 ) -> Iterator[Stack]:
-    settings = fresh_settings()
+    settings = dataclasses.replace(fresh_settings(), **overrides)
     saved = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
     os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = ddb.endpoint
     try:
@@ -161,7 +170,8 @@ def pipeline_stack(
             faulty = events(aws.events) if events else None
             pipeline = LocalPipeline(settings, resources, checkpoint_dir, aws.sqs, faulty, wrap)
             app = ticketing(settings)
-            yield Stack(settings, resources, pipeline, app, aws.sqs, aws.events)
+            # The pipeline's settings: deadlines go to its reallocation queue.
+            yield Stack(pipeline.settings, resources, pipeline, app, aws.sqs, aws.events)
     finally:
         if saved is None:
             os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", None)

@@ -34,7 +34,10 @@ def test_the_endpoint_list_is_exactly_what_the_resolver_serves(resolver: Any) ->
     }
     assert served == {(e.method, e.path) for e in ENDPOINTS}
     assert {(e.method, e.path) for e in ENDPOINTS if e.public} == PUBLIC
-    assert [e.path for e in ENDPOINTS if e.local_only] == ["/dev/gateway/charges"]
+    assert [e.path for e in ENDPOINTS if e.local_only] == [
+        "/dev/gateway/charges",
+        "/dev/gateway/refunds",
+    ]
 
 
 def test_requests_find_their_endpoint() -> None:
