@@ -3,6 +3,7 @@ and a throwaway data directory), and stopped with Ctrl-C as a user would."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -98,8 +99,9 @@ class Api:
             time.sleep(0.2)
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[Api]:
+@contextlib.contextmanager
+def started_stack(settings: dict[str, str] | None = None) -> Iterator[Api]:
+    """`make up`'s stack in a process of its own, with `settings` added to its environment."""
     data = Path(tempfile.mkdtemp(prefix="seatledger-e2e-"))
     api_port, ddb_port = free_port(), free_port()
     env = {
@@ -107,6 +109,7 @@ def stack() -> Iterator[Api]:
         "SEATLEDGER_DATA_DIR": str(data),
         "SEATLEDGER_API_PORT": str(api_port),
         "SEATLEDGER_DYNAMODB_PORT": str(ddb_port),
+        **(settings or {}),
     }
     for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS"):
         env.pop(name, None)
@@ -129,3 +132,9 @@ def stack() -> Iterator[Api]:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Api]:
+    with started_stack() as api:
+        yield api

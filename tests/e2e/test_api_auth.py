@@ -36,9 +36,11 @@ def protected_requests(show: str, order_id: str) -> list[Request]:
         ("POST", "/shows", {"name": "never", "seats": [{"label": "A-1", "price_cents": 1}]}),
         ("POST", f"/shows/{show}/orders", {"seats": ["A-2"], "payment_token": "tok_visa"}),
         ("GET", f"/orders/{order_id}", None),
+        ("POST", f"/orders/{order_id}/cancel", None),
         ("GET", f"/customers/{ALICE}/orders", None),
         ("GET", "/customers/me/orders", None),
         ("GET", "/dev/gateway/charges", None),
+        ("GET", "/dev/gateway/refunds", None),
     ]
 
 
@@ -63,7 +65,7 @@ def test_every_protected_route_refuses_a_missing_or_invalid_token_with_401(
             assert answer["error"] == "Unauthorized" and answer["reason"], (name, answer)
             assert set(answer) == {"error", "reason"}
             tried += 1
-    assert tried == 6 * (len(bad) + len(headers))
+    assert tried == 8 * (len(bad) + len(headers))
     status, _ = stack.call("GET", f"/customers/{ALICE}/orders", token=stack.token(ALICE))
     assert status == 200  # the same route with a good token
 
@@ -80,6 +82,7 @@ def test_a_customer_is_refused_an_organizers_rights_with_403(
             {"show_id": show_id, "name": "x", "seats": [{"label": "A-1", "price_cents": 1}]},
         ),
         ("GET", "/dev/gateway/charges", None),
+        ("GET", "/dev/gateway/refunds", None),
     ]:
         status, answer = stack.call(method, path, body, token=alice)
         assert (status, answer["error"]) == (403, "Forbidden"), answer

@@ -216,7 +216,7 @@ def test_schemas_export_writes_a_file_per_detail_type(stack: Api, tmp_path: Path
     done = stack.cli("schemas", "export", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert len(files) == 16 and "seatledger.ticketing@OrderPlaced.json" in files
+    assert len(files) == 20 and "seatledger.ticketing@OrderPlaced.json" in files
     assert "seatledger.ticketing@OrderPlaced.json" in done.stdout
 
 

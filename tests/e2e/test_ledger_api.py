@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.e2e.conftest import Api
 
-FINAL = {"CONFIRMED", "PAYMENT_FAILED", "REJECTED"}
+FINAL = {"CONFIRMED", "PAYMENT_FAILED", "REJECTED", "CANCELLED"}
 
 
 def new_show(api: Api, labels: list[str], price: int = 4000) -> str:
