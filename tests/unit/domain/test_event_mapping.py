@@ -29,9 +29,9 @@ def run_every_kind_of_event(gateway: PaymentGateway) -> Ticketing:
     show = app.create_show(uuid4(), "Gig", sections=[
         {"name": "Floor", "rows": ["A"], "seats_per_row": 3, "price_cents": 1000}
     ])
-    app.place_order(show, "ann", ["A-1", "A-2"], "k", "tok_chargeDeclined")
-    app.place_order(show, "bob", ["A-2"], "k", "tok_timeoutOnce")
-    app.place_order(show, "cat", ["A-2", "A-3"], "k", "tok_visa")
+    app.place_order(show, "ann", ["Floor-A-1", "Floor-A-2"], "k", "tok_chargeDeclined")
+    app.place_order(show, "bob", ["Floor-A-2"], "k", "tok_timeoutOnce")
+    app.place_order(show, "cat", ["Floor-A-2", "Floor-A-3"], "k", "tok_visa")
     Runner(app).run_until_quiet()
     return app
 
