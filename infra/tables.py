@@ -6,6 +6,7 @@ Every table has a string hash key ``pk``; a view's secondary indexes answer its 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,3 +102,17 @@ def _add_missing_indexes(client: Any, request: dict[str, Any]) -> None:
                 AttributeDefinitions=request["AttributeDefinitions"],
                 GlobalSecondaryIndexUpdates=[{"Create": index}],
             )
+            _wait_for_indexes(client, request["TableName"])
+
+
+def _wait_for_indexes(client: Any, name: str, timeout: float = 300.0) -> None:
+    """Until every index is ACTIVE: DynamoDB Local fails writes to a table whose new index is
+    still CREATING (InternalFailure), and DynamoDB takes one index update at a time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        table = client.describe_table(TableName=name)["Table"]
+        if all(i["IndexStatus"] == "ACTIVE" for i in table.get("GlobalSecondaryIndexes", [])):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{name}: secondary indexes not active after {timeout:.0f} s")
+        time.sleep(0.5)
