@@ -104,7 +104,8 @@ class ReadModels:
         read, so that no item is written by every seat's event. The cost: one Query of the
         seat-map index projecting only `status`, reading every seat of the show that somebody
         ever asked for (~180 bytes each): for 50,000 such seats, ~9 MB read in ~9 pages of 1 MB,
-        ~1,100 read units (eventually consistent), ~1 s on DynamoDB Local."""
+        ~1,100 read units (eventually consistent); ~2 s on DynamoDB Local, where a bare
+        Select=COUNT of the same items takes ~1.1 s."""
         items = paged_items(
             self.client.query,
             TableName=self.settings.seat_map_table,
