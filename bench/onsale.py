@@ -52,7 +52,7 @@ def show_of(app: Ticketing, seats: int) -> tuple[uuid.UUID, list[str]]:
         "Bench",
         sections=[{"name": "all", "rows": rows, "seats_per_row": per_row, "price_cents": 1000}],
     )
-    return show, [f"{r}-{n}" for r in rows for n in range(1, per_row + 1)]
+    return show, [f"all-{r}-{n}" for r in rows for n in range(1, per_row + 1)]
 
 
 def on_sale(table: str) -> dict[str, Any]:

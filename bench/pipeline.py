@@ -106,7 +106,7 @@ def run(
         if steady:
             assert rate is not None
             time.sleep(max(0.0, start + i / rate - time.perf_counter()))
-        seat = f"R{(i // 10) % 10}-{i % 10 + 1}"
+        seat = f"floor-R{(i // 10) % 10}-{i % 10 + 1}"
         order = app.place_order(show, f"c{i}", [seat], "k", "tok_visa")
         committed[str(order)] = time.perf_counter()
 

@@ -61,7 +61,7 @@ def sell(events: int) -> Ticketing:
             ],
         )
         for _ in range(700):
-            seats = [f"R{rng.randrange(20)}-{rng.randrange(1, 26)}"]
+            seats = [f"all-R{rng.randrange(20)}-{rng.randrange(1, 26)}"]
             token = rng.choice(["tok_visa", "tok_visa", "tok_chargeDeclined", "tok_timeoutOnce"])
             app.place_order(show, f"c{i}", seats, "k", token)
             i += 1

@@ -274,7 +274,7 @@ def on_sale(shows: int) -> dict[str, Any]:
     app = ticketing(Settings.from_env())
     per_show = SEATS // shows
     rows = max(1, per_show // 25)
-    labels = [f"R{r}-{n}" for r in range(rows) for n in range(1, per_show // rows + 1)]
+    labels = [f"all-R{r}-{n}" for r in range(rows) for n in range(1, per_show // rows + 1)]
     ids = [
         str(
             app.create_show(

@@ -25,13 +25,19 @@ class RowSeats(BaseModel):
 
 
 class PriceBand(BaseModel):
-    """Seats sharing one price (and section name, empty when seats were listed one by one)."""
+    """Seats sharing one price and section (`name`; empty for seats listed without one).
+
+    Labels are ``<name>-<row>-<n>`` when `name_in_labels`, else ``<row>-<n>`` (or ``<n>`` for an
+    empty row). Shows stored before sections were part of labels have it False: their labels
+    stay ``A-1`` whatever the section.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
     price_cents: int
     rows: list[RowSeats]
+    name_in_labels: bool = False
 
 
 class ShowCreated(CreatedEvent):

@@ -6,11 +6,14 @@ from typing import Any
 
 from projections.base import Fact, Item, View
 
+LISTING = "shows"  # every show item's `listing`: the key of the seat-map table's shows index
+
 
 class SeatMap(View):
     """Per seat: FREE, HELD or SOLD, its holder and how many orders wait; per show: its layout.
 
     Seats nobody asked for have no item (they are FREE); the show item's price bands list them.
+    Show items alone carry `listing` and `created_at`, the keys of the index of shows.
     A seat keeps a count of waiters, not their ids, so its item stays small however hot it is:
     the view is exact (no duplicates reach it), and `SeatReleased` names the next holder.
     """
@@ -34,6 +37,8 @@ class SeatMap(View):
                 "seat_count": p["seat_count"],
                 "price_bands": p["price_bands"],
                 "starts_at": p.get("starts_at"),
+                "listing": LISTING,
+                "created_at": fact.occurred_at,
             }
         if kind == "SeatOpened":
             item = {

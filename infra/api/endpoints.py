@@ -28,7 +28,10 @@ class Endpoint:
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/", public=True),  # the seat map page
     Endpoint("GET", "/openapi.json", public=True),
+    Endpoint("GET", "/shows", public=True),  # a box office lists its shows to anyone
+    Endpoint("GET", "/shows/{show_id}", public=True),
     Endpoint("GET", "/shows/{show_id}/seats", public=True),
+    Endpoint("GET", "/shows/{show_id}/seats/compact", public=True),
     Endpoint("POST", "/shows"),
     Endpoint("POST", "/shows/{show_id}/orders"),
     Endpoint("GET", "/orders/{order_id}"),

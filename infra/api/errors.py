@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 
 from domain import errors
 from infra.api.auth import AccessError, Forbidden, Unauthorized
+from infra.readmodels.queries import InvalidCursor
 
 STATUS: dict[type[Exception], int] = {
     Unauthorized: 401,
@@ -31,6 +32,17 @@ STATUS: dict[type[Exception], int] = {
 
 def problem(status: int, error: str, reason: str) -> Response[str]:
     return Response(status, "application/json", json.dumps({"error": error, "reason": reason}))
+
+
+def json_body(text: str) -> Any:
+    """A request body's JSON. A number Python will not convert (over 4,300 digits) is a decode
+    error like any other: validation answers 422 for it, not the handler 500."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as e:
+        raise json.JSONDecodeError(str(e), text, 0) from e
 
 
 def refuse_non_json(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -65,6 +77,10 @@ def install_error_handlers(api: APIGatewayRestResolver) -> None:
     def refused(e: Exception) -> Response[str]:
         status = next((s for cls, s in STATUS.items() if isinstance(e, cls)), 409)
         return problem(status, type(e).__name__, str(e))
+
+    @api.exception_handler(InvalidCursor)  # type: ignore[untyped-decorator]
+    def bad_cursor(e: InvalidCursor) -> Response[str]:
+        return problem(422, "ValidationError", str(e))
 
     @api.not_found
     def no_route(e: Exception) -> Response[str]:

@@ -72,6 +72,7 @@ class OrderOut(BaseModel):
 
 class SeatOut(BaseModel):
     label: str
+    section: str = Field(description="Empty for seats listed without one")
     status: Literal["FREE", "HELD", "SOLD"]
     order_id: UUID | None
     queue_length: int
@@ -82,6 +83,65 @@ class SeatMapOut(BaseModel):
     show_id: UUID
     name: str
     seats: list[SeatOut]
+
+
+class RowLayout(BaseModel):
+    row: str
+    prefix: str = Field(description="A seat's label is this prefix and its number: `north-A-`")
+    seats: str = Field(description="Seat numbers as ranges: `1-50,52`")
+    price_cents: int
+
+
+class SectionLayout(BaseModel):
+    name: str
+    rows: list[RowLayout]
+
+
+class CompactSeatMapOut(BaseModel):
+    """The seat map in a few bytes per seat (50,000 seats: tens of KB, less with gzip)."""
+
+    show_id: UUID
+    name: str
+    sections: list[SectionLayout]
+    status: str = Field(
+        description="One letter per seat, in the order of sections, rows and seat numbers: "
+        "F free, H held, S sold"
+    )
+    waiting: dict[str, int] = Field(
+        description="Orders waiting for a held seat, by its position in `status`"
+    )
+
+
+class SectionSummary(BaseModel):
+    name: str
+    seat_count: int
+    prices_cents: list[int] = Field(description="Its seats' prices, lowest first")
+
+
+class SeatCounts(BaseModel):
+    free: int
+    held: int
+    sold: int
+
+
+class ShowOut(BaseModel):
+    show_id: UUID
+    name: str
+    seat_count: int
+    sections: list[SectionSummary]
+    seats: SeatCounts
+
+
+class ShowListed(BaseModel):
+    show_id: UUID
+    name: str
+    seat_count: int
+    created_at: str
+
+
+class ShowPage(BaseModel):
+    shows: list[ShowListed] = Field(description="Newest first")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null: none")
 
 
 class Problem(BaseModel):

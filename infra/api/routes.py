@@ -13,34 +13,43 @@ map to HTTP in `errors.py`, in one place.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import uuid
+from collections import Counter
 from importlib import resources
 from typing import Annotated, Any
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from domain.application import Ticketing
 from domain.errors import InvalidShow, UnknownOrder
+from domain.layout import places_of
 from infra.api.auth import ME, Caller, Forbidden, caller_of
-from infra.api.errors import install_error_handlers
+from infra.api.errors import install_error_handlers, json_body
 from infra.api.models import (
+    CompactSeatMapOut,
     CreateShow,
     OrderAccepted,
     OrderOut,
     PaymentOut,
     PlaceOrder,
     Problem,
+    SeatCounts,
     SeatMapOut,
     SeatOut,
+    SectionSummary,
     ShowCreatedOut,
+    ShowListed,
+    ShowOut,
+    ShowPage,
 )
 from infra.readmodels.catalog import Catalog
-from infra.readmodels.queries import ORDER_FIELDS, ReadModels
+from infra.readmodels.queries import ORDER_FIELDS, ReadModels, by_section, decode_cursor
 from infra.settings import Settings
 from infra.wiring import dynamodb, simulated_gateway, ticketing
 
@@ -68,6 +77,23 @@ def _answers(status: int, model: Any, *refusals: int) -> dict[int, OpenAPIRespon
     return answers
 
 
+def _cached_answers(model: Any) -> dict[int, OpenAPIResponse]:
+    """A seat map's: gzip when asked for, an ETag, and 304 when If-None-Match has it."""
+    answers = _answers(200, model, 404)
+    answers[200]["headers"] = {
+        "ETag": {"description": "Changes when the map does", "schema": {"type": "string"}},
+        "Content-Encoding": {"description": "gzip, if Accept-Encoding allows it"},
+    }
+    answers[304] = {"description": "Unchanged since the ETag sent in If-None-Match"}
+    return answers
+
+
+def _etag_matches(tag: str, if_none_match: str | None) -> bool:
+    """If-None-Match's weak comparison (RFC 9110): any listed tag, or *."""
+    listed = {t.strip().removeprefix("W/") for t in (if_none_match or "").split(",")}
+    return "*" in listed or tag.removeprefix("W/") in listed
+
+
 @functools.cache
 def _app() -> tuple[Ticketing, Catalog, Settings]:
     settings = Settings.from_env()
@@ -81,7 +107,7 @@ def _deps() -> tuple[Ticketing, ReadModels, Settings]:
 
 
 def build_resolver() -> APIGatewayRestResolver:
-    api = APIGatewayRestResolver(enable_validation=True)
+    api = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=json_body)
     api.configure_openapi(
         title="seatledger",
         version="0.1.0",
@@ -98,6 +124,15 @@ def build_resolver() -> APIGatewayRestResolver:
 
     def caller() -> Caller:
         return caller_of(api.current_event.raw_event)
+
+    def conditional(body: str) -> Response[str]:
+        """The body with its ETag, or an empty 304 if the client holds it already."""
+        tag = f'W/"{hashlib.sha256(body.encode()).hexdigest()[:32]}"'
+        headers = {"ETag": tag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+        sent = {k.lower(): v for k, v in (api.current_event.headers or {}).items()}
+        if _etag_matches(tag, sent.get("if-none-match")):
+            return Response(304, None, "", headers, compress=False)
+        return Response(200, "application/json", body, headers)
 
     @api.get("/", include_in_schema=False)
     def page() -> Response[str]:
@@ -209,12 +244,68 @@ def build_resolver() -> APIGatewayRestResolver:
             for i in items
         ]
 
-    @api.get("/shows/<show_id>/seats", responses=_answers(200, SeatMapOut, 404))
-    def seat_map(show_id: Annotated[UUID, Path()]) -> SeatMapOut:
+    @api.get("/shows", responses=_answers(200, ShowPage))
+    def shows(
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    ) -> ShowPage:
+        after = decode_cursor(cursor) if cursor is not None else None
+        _, views, _ = _deps()
+        items, next_cursor = views.shows(limit, after)
+        listed = [
+            ShowListed(
+                show_id=i["show"],
+                name=i["name"],
+                seat_count=i["seat_count"],
+                created_at=i["created_at"],
+            )
+            for i in items
+        ]
+        return ShowPage(shows=listed, next_cursor=next_cursor)
+
+    @api.get("/shows/<show_id>", responses=_answers(200, ShowOut, 404))
+    def show(show_id: Annotated[UUID, Path()]) -> ShowOut:
+        app, views, _ = _deps()
+        show = app.get_show(show_id)  # from the store, cached: a show never changes
+        sections: dict[str, Counter[int]] = {}
+        for place in places_of(by_section(show.price_bands)):
+            sections.setdefault(place.section, Counter())[place.price_cents] += 1
+        counts = views.seat_counts(show_id)
+        return ShowOut(
+            show_id=show_id,
+            name=show.name,
+            seat_count=show.seat_count,
+            sections=[
+                SectionSummary(name=name, seat_count=prices.total(), prices_cents=sorted(prices))
+                for name, prices in sections.items()
+            ],
+            seats=SeatCounts(
+                free=show.seat_count - counts["HELD"] - counts["SOLD"],
+                held=counts["HELD"],
+                sold=counts["SOLD"],
+            ),
+        )
+
+    @api.get("/shows/<show_id>/seats", compress=True, responses=_cached_answers(SeatMapOut))
+    def seat_map(show_id: Annotated[UUID, Path()]) -> Response[str]:
         app, views, _ = _deps()
         show = app.get_show(show_id)
         seats = [SeatOut(**seat) for seat in views.seat_map(show)]
-        return SeatMapOut(show_id=show_id, name=show.name, seats=seats)
+        return conditional(
+            SeatMapOut(show_id=show_id, name=show.name, seats=seats).model_dump_json()
+        )
+
+    @api.get(
+        "/shows/<show_id>/seats/compact",
+        compress=True,
+        responses=_cached_answers(CompactSeatMapOut),
+    )
+    def compact_seat_map(show_id: Annotated[UUID, Path()]) -> Response[str]:
+        app, views, _ = _deps()
+        show = app.get_show(show_id)
+        compact = views.compact_seat_map(show)
+        out = CompactSeatMapOut(show_id=show_id, name=show.name, **compact)
+        return conditional(out.model_dump_json())
 
     if os.environ.get(DEV_ROUTES) == "1":
 

@@ -84,6 +84,11 @@ class Api(Construct):
             "RestApi",
             description="seatledger ticketing API",
             endpoint_types=[apigw.EndpointType.REGIONAL],
+            # The seat maps answer gzip (Powertools' compress=True: a base64 body flagged
+            # isBase64Encoded), which the gateway decodes only for binary media types, matched
+            # against the request's first Accept type: browsers send several, hence */*. Request
+            # bodies then reach the function base64-encoded; Powertools decodes them.
+            binary_media_types=["*/*"],
             # Execution logs need the account-level API Gateway role (one per region).
             cloud_watch_role=True,
             deploy_options=apigw.StageOptions(
@@ -141,8 +146,9 @@ class Api(Construct):
                     suppress(
                         method,
                         rule,
-                        "Public by design (infra.api.endpoints): the seat map, the page that "
-                        "draws it and the OpenAPI spec show no customer's data. Stage "
+                        "Public by design (infra.api.endpoints): the shows, their seat maps, "
+                        "the page that draws them and the OpenAPI spec show no customer's "
+                        "data. Stage "
                         "throttling and the WAF rate rule bound abuse.",
                     )
         for name, kind, status, error, reason in GATEWAY_REFUSALS:

@@ -1,6 +1,6 @@
 """`seatledger demo`: the double-booking story, told through the running stack's HTTP API.
 
-Alice and Bob both want seat A-1. Alice asks first but her card declines, so the seat passes
+Alice and Bob both want seat north-A-1. Alice asks first but her card declines, so the seat passes
 to Bob, whose card is charged, once. Everything goes through the public API, as a client would:
 an organizer's token creates the show, each buyer orders and reads with their own token.
 """
@@ -21,7 +21,7 @@ import typer
 from infra.cli.common import TOKEN_VAR, Exit, console, fail, table, use_stack
 from infra.cli.token import bearer
 
-SEAT = "A-1"
+SEAT = "north-A-1"
 FINAL = {"CONFIRMED", "PAYMENT_FAILED", "REJECTED"}
 SETTLED = {"CAPTURED", "DECLINED"}
 MEANING = {

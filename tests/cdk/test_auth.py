@@ -9,7 +9,14 @@ from typing import Any
 from infra.api.endpoints import ENDPOINTS
 from tests.cdk.conftest import Synthesized, arn, ref
 
-PUBLIC = {("GET", "/"), ("GET", "/openapi.json"), ("GET", "/shows/{show_id}/seats")}
+PUBLIC = {
+    ("GET", "/"),
+    ("GET", "/openapi.json"),
+    ("GET", "/shows"),
+    ("GET", "/shows/{show_id}"),
+    ("GET", "/shows/{show_id}/seats"),
+    ("GET", "/shows/{show_id}/seats/compact"),
+}
 PROTECTED = {
     ("POST", "/shows"),
     ("POST", "/shows/{show_id}/orders"),
@@ -105,3 +112,10 @@ def test_the_gateways_own_refusals_have_the_apis_error_shape(synth: Synthesized)
     for props in responses.values():
         body = props["ResponseTemplates"]["application/json"]
         assert body.startswith('{"error": ') and '"reason": ' in body
+
+
+def test_gzip_answers_reach_the_client_as_bytes(synth: Synthesized) -> None:
+    """The function answers gzip base64-encoded; the gateway decodes it only for binary media
+    types matched against the first Accept type, which browsers do not control: */*."""
+    (api,) = synth.of_type("AWS::ApiGateway::RestApi").values()
+    assert api["Properties"]["BinaryMediaTypes"] == ["*/*"]

@@ -78,7 +78,10 @@ FUNCTIONS = ["Api", "StreamForwarder", "Indexer", "CatchUp", *(spec.name for spe
 PUBLIC_METHODS = {
     "Api/RestApi/Default/GET",
     "Api/RestApi/Default/openapi.json/GET",
+    "Api/RestApi/Default/shows/GET",
+    "Api/RestApi/Default/shows/{show_id}/GET",
     "Api/RestApi/Default/shows/{show_id}/seats/GET",
+    "Api/RestApi/Default/shows/{show_id}/seats/compact/GET",
 }
 EXPECTED_SUPPRESSIONS = {
     # The account-level API Gateway logging role's AWS managed policy.
@@ -89,7 +92,7 @@ EXPECTED_SUPPRESSIONS = {
     "L1": {f"{name}/Handler/Function" for name in FUNCTIONS},
     # The stream consumers' terminal on-failure queues, and the schedule's dead-letter queue.
     "SQS3": {"StreamForwarder/OnFailure", "Indexer/OnFailure", "CatchUp/DeadLetters"},
-    # The public routes (seat map, page, spec): no authorizer by design.
+    # The public routes (shows, seat maps, page, spec): no authorizer by design.
     "APIG4": PUBLIC_METHODS,
     "COG4": PUBLIC_METHODS,
     # The user pool: MFA optional (buyers); the Essentials plan, not Plus (threat protection).

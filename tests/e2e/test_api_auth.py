@@ -135,7 +135,14 @@ def test_public_routes_need_no_token_and_ignore_a_bad_one(
 ) -> None:
     show, _ = world
     public = [e for e in ENDPOINTS if e.public]
-    assert {e.path for e in public} == {"/", "/openapi.json", "/shows/{show_id}/seats"}
+    assert {e.path for e in public} == {
+        "/",
+        "/openapi.json",
+        "/shows",
+        "/shows/{show_id}",
+        "/shows/{show_id}/seats",
+        "/shows/{show_id}/seats/compact",
+    }
     for endpoint in public:
         path = endpoint.path.replace("{show_id}", show)
         for token in (None, "not-a-jwt"):

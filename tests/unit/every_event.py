@@ -21,13 +21,13 @@ def run_every_kind_of_event(gateway: PaymentGateway) -> Ticketing:
         sections=[{"name": "Floor", "rows": ["A"], "seats_per_row": 4, "price_cents": 1000}],
         starts_at=now + timedelta(days=1),
     )
-    app.place_order(show, "ann", ["A-1", "A-2"], "k", "tok_chargeDeclined")
-    bob = app.place_order(show, "bob", ["A-2"], "k", "tok_timeoutOnce")
-    app.place_order(show, "cat", ["A-2", "A-3"], "k", "tok_visa")
+    app.place_order(show, "ann", ["Floor-A-1", "Floor-A-2"], "k", "tok_chargeDeclined")
+    bob = app.place_order(show, "bob", ["Floor-A-2"], "k", "tok_timeoutOnce")
+    app.place_order(show, "cat", ["Floor-A-2", "Floor-A-3"], "k", "tok_visa")
     runner = Runner(app)
     runner.run_until_quiet()
     app.cancel_order(bob)
-    late = app.place_order(show, "dan", ["A-4"], "k", "tok_noAnswer")
+    late = app.place_order(show, "dan", ["Floor-A-4"], "k", "tok_noAnswer")
     now += app.payment_deadline  # dan's order is overdue: it expires, then a capture shows up
     runner.run_until_quiet()
     app.record_payment_outcome(payment_id_for(late), CaptureResult.CAPTURED)

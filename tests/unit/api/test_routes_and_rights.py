@@ -16,7 +16,14 @@ from infra.dynamodb_local import PROJECT_ROOT
 from infra.runners.lambda_runtime import LocalContext
 from tests.unit.api.test_auth import event as with_claims
 
-PUBLIC = {("GET", "/"), ("GET", "/openapi.json"), ("GET", "/shows/{show_id}/seats")}
+PUBLIC = {
+    ("GET", "/"),
+    ("GET", "/openapi.json"),
+    ("GET", "/shows"),
+    ("GET", "/shows/{show_id}"),
+    ("GET", "/shows/{show_id}/seats"),
+    ("GET", "/shows/{show_id}/seats/compact"),
+}
 SHOW = "3f1c1a52-0000-4000-8000-000000000001"
 
 
@@ -133,3 +140,55 @@ def test_what_runs_in_lambda_never_imports_the_local_issuer() -> None:
         cwd=PROJECT_ROOT,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+ORGANIZER = {"sub": "olga", "cognito:groups": "organizers"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"name": "x", "seats": [{"label": "A-1", "price_cents": 1' + "0" * 5000 + "}]}",
+        '{"name": "x", "seats": [{"label": "A-1", "price_cents": "100"}]}',
+        '{"name": "x", "seats": [{"label": "A-1", "price_cents": true}]}',
+        '{"name": "x", "seats": [{"label": "A-1\\u0000", "price_cents": 100}]}',
+        '{"name": "x", "sections": [{"name": "n\\u001b", "rows": ["A"], "seats_per_row": 2, '
+        '"price_cents": 100}]}',
+        '{"name": "x", "sections": [{"name": "n", "rows": ["A"], "seats_per_row": "2", '
+        '"price_cents": 100}]}',
+    ],
+)
+def test_a_layout_of_strings_for_numbers_or_huge_numbers_is_422_before_any_table(
+    resolver: Any, body: str
+) -> None:
+    raw = {
+        "httpMethod": "POST",
+        "path": "/shows",
+        "resource": "/{proxy+}",
+        "headers": {"Content-Type": "application/json"},
+        "queryStringParameters": None,
+        "body": body,
+        "isBase64Encoded": False,
+        **with_claims(ORGANIZER),
+    }
+    answer = resolver.resolve(raw, LocalContext("api"))
+    problem = json.loads(answer["body"])
+    assert (answer["statusCode"], problem["error"]) == (422, "ValidationError"), answer
+    assert problem["reason"]
+
+
+@pytest.mark.parametrize("cursor", ["x", "bm90IGpzb24", "WzEsMl0", "WyJhIiwgIm9yZGVyIzEiXQ"])
+def test_a_cursor_the_api_did_not_give_is_422_before_any_table(resolver: Any, cursor: str) -> None:
+    raw = {
+        "httpMethod": "GET",
+        "path": "/shows",
+        "resource": "/{proxy+}",
+        "headers": {},
+        "queryStringParameters": {"cursor": cursor},
+        "body": None,
+        "isBase64Encoded": False,
+        "requestContext": {},
+    }
+    answer = resolver.resolve(raw, LocalContext("api"))
+    assert answer["statusCode"] == 422, answer
+    assert json.loads(answer["body"])["error"] == "ValidationError"
