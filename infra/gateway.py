@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.payment import CaptureResult, GatewayTimeout, PaymentGateway
+from infra.dynamodb.client import call_with_retry
 from infra.dynamodb.reads import paged_items
+from infra.retry import Backoff
 
 OUTCOMES = {
     "tok_visa": CaptureResult.CAPTURED,
@@ -138,6 +140,7 @@ class DynamoDBChargeStore(ChargeStore):
     def __init__(self, client: Any, table: str) -> None:
         self.client = client
         self.table = table
+        self.backoff = Backoff()
 
     def add_if_absent(self, charge: Charge) -> tuple[Charge, bool]:
         item = {
@@ -147,21 +150,24 @@ class DynamoDBChargeStore(ChargeStore):
             "result": {"S": charge.result.value},
             "at": {"N": str(time.time_ns())},
         }
-        try:
-            self.client.transact_write_items(
-                TransactItems=[
-                    {"Put": self._absent(item)},
-                    {"ConditionCheck": self._absent({"pk": {"S": REFUND + charge.key}})},
-                ]
-            )
-            return charge, True
-        except self.client.exceptions.TransactionCanceledException as e:
-            reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
-            if reasons[:1] != ["ConditionalCheckFailed"]:
-                return _refused(charge), False  # the key was refunded first
-            stored = self._get(charge.key)
-            assert stored is not None
-            return _charge(stored), False
+        while True:
+            try:
+                self._write(
+                    [
+                        {"Put": self._absent(item)},
+                        {"ConditionCheck": self._absent({"pk": {"S": REFUND + charge.key}})},
+                    ]
+                )
+                return charge, True
+            except self.client.exceptions.TransactionCanceledException as e:
+                reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
+                if reasons[:1] == ["ConditionalCheckFailed"]:  # charged before
+                    stored = self._get(charge.key)
+                    assert stored is not None
+                    return _charge(stored), False
+                if reasons[1:2] == ["ConditionalCheckFailed"]:  # the key was refunded first
+                    return _refused(charge), False
+                # A transaction on the same items at the same moment: decide again.
 
     def refund_once(self, key: str) -> Refund:
         while True:
@@ -179,8 +185,8 @@ class DynamoDBChargeStore(ChargeStore):
             }
             check = "attribute_exists(pk)" if charge else "attribute_not_exists(pk)"
             try:
-                self.client.transact_write_items(
-                    TransactItems=[
+                self._write(
+                    [
                         {"Put": self._absent(refund)},
                         {
                             "ConditionCheck": {
@@ -203,6 +209,10 @@ class DynamoDBChargeStore(ChargeStore):
         items = [i for i in self._scan() if i.get("kind", {}).get("S") == "refund"]
         return [_refund(i) for i in sorted(items, key=lambda i: int(i["at"]["N"]))]
 
+    def _write(self, items: list[dict[str, Any]]) -> None:
+        # Throttling is retried here; a condition that fails is for the caller to decide.
+        call_with_retry(self.client.transact_write_items, self.backoff, TransactItems=items)
+
     def _absent(self, item: dict[str, Any]) -> dict[str, Any]:
         condition = "attribute_not_exists(pk)"
         if set(item) == {"pk"}:
@@ -210,14 +220,19 @@ class DynamoDBChargeStore(ChargeStore):
         return {"TableName": self.table, "Item": item, "ConditionExpression": condition}
 
     def _get(self, pk: str) -> dict[str, Any] | None:
-        answer = self.client.get_item(
-            TableName=self.table, Key={"pk": {"S": pk}}, ConsistentRead=True
+        answer = call_with_retry(
+            self.client.get_item,
+            self.backoff,
+            TableName=self.table,
+            Key={"pk": {"S": pk}},
+            ConsistentRead=True,
         )
         item: dict[str, Any] | None = answer.get("Item")
         return item
 
     def _scan(self) -> list[dict[str, Any]]:
-        return list(paged_items(self.client.scan, TableName=self.table, ConsistentRead=True))
+        scan = self.client.scan
+        return list(paged_items(scan, self.backoff, TableName=self.table, ConsistentRead=True))
 
 
 REFUND = "refund#"

@@ -128,6 +128,7 @@ class ShowOut(BaseModel):
     show_id: UUID
     name: str
     seat_count: int
+    starts_at: datetime | None = None  # cancellations end then
     sections: list[SectionSummary]
     seats: SeatCounts
 

@@ -275,6 +275,7 @@ def build_resolver() -> APIGatewayRestResolver:
             show_id=show_id,
             name=show.name,
             seat_count=show.seat_count,
+            starts_at=show.starts_at,
             sections=[
                 SectionSummary(name=name, seat_count=prices.total(), prices_cents=sorted(prices))
                 for name, prices in sections.items()

@@ -59,27 +59,32 @@ def on_sale(stack: Stack, clients: int, orders_each: int, during: Any = None) ->
     return accepted
 
 
-def test_dynamodb_unreachable_mid_sale(
-    dynamodb_local: DynamoDBLocal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_dynamodb_local_killed_mid_sale_and_restarted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every connection to DynamoDB reset at once mid-sale, requests in flight among them (some
-    applied, their answers lost), and none accepted for 3 s. Not a kill -9 of DynamoDB Local:
-    it acknowledges a TransactWriteItems before the write is on disk, so a kill loses saves
-    that DynamoDB itself would keep, and the drill would measure the emulator."""
-    relay = Relay(dynamodb_local.port).start()
+    """Mid-sale every connection to DynamoDB is reset at once, requests in flight among them
+    (some applied, their answers lost); then its process is killed (kill -9) and started again
+    on the same data, and connections are let through again. The kill comes after 2 s without
+    requests: DynamoDB Local answers a TransactWriteItems before the write is on disk, so a
+    kill under load can lose a save it acknowledged (measured: 4 of 25 kills under load lost
+    one; after 1 s without writes, 0 of 15), which DynamoDB itself never does."""
+    server = DynamoDBLocal(db_path=tmp_path / "db").start()
+    relay = Relay(server.port).start()
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", relay.endpoint)
     try:
-        with pipeline_stack(relay, tmp_path) as stack:
+        with pipeline_stack(relay, tmp_path / "checkpoints") as stack:
             stack.pipeline.start()
 
-            def outage(accepted: list[UUID]) -> None:
+            def crash(accepted: list[UUID]) -> None:
                 while len(accepted) < 10:
                     time.sleep(0.05)
                 relay.cut()
-                time.sleep(3)  # the outage's length, not a wait for a result
+                time.sleep(2)  # the outage's shape (see above), not a wait for a result
+                server.kill()
+                server.start()  # same port, same data
                 relay.restore()
 
-            accepted = on_sale(stack, clients=6, orders_each=5, during=outage)
+            accepted = on_sale(stack, clients=6, orders_each=5, during=crash)
             stack.pipeline.stop()
             stack.pipeline.run_until_quiet(timeout=300)
             assert len(accepted) == 30
@@ -87,6 +92,7 @@ def test_dynamodb_unreachable_mid_sale(
             assert_nothing_lost(stack, accepted)
     finally:
         relay.stop()
+        server.stop()
 
 
 def test_a_fifth_of_dynamodb_calls_throttled(dynamodb_local: DynamoDBLocal, tmp_path: Path) -> None:

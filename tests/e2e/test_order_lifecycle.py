@@ -84,6 +84,8 @@ def test_no_cancellation_once_the_show_has_started(stack: Api) -> None:
         token=stack.organizer,
     )
     assert status == 201, body
+    show = stack.call("GET", f"/shows/{body['show_id']}")[1]
+    assert datetime.fromisoformat(show["starts_at"]) == datetime.fromisoformat(started)
     gus = order(stack, body["show_id"], "gus", ["A-1"], "tok_visa")
     assert final(stack, gus)["status"] == "CONFIRMED"
     status, body = stack.call("POST", f"/orders/{gus}/cancel", token=stack.token("gus"))
