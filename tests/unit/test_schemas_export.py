@@ -26,9 +26,15 @@ from infra.gateway import SimulatedGateway
 def event(detail_type: str, detail: Any) -> dict[str, Any]:
     """An EventBridge event as a consumer receives it."""
     return {
-        "version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": SOURCE,
-        "account": "123456789012", "time": "2026-11-23T12:00:00Z", "region": "eu-west-1",
-        "resources": [], "detail": detail,
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": detail_type,
+        "source": SOURCE,
+        "account": "123456789012",
+        "time": "2026-11-23T12:00:00Z",
+        "region": "eu-west-1",
+        "resources": [],
+        "detail": detail,
     }
 
 
@@ -41,8 +47,11 @@ def real_details() -> list[tuple[str, dict[str, Any]]]:
     """The details of a double booking run in memory: a decline, a lost answer, a rejection."""
     app = Ticketing(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, gateway=SimulatedGateway())
     show = app.create_show(uuid.uuid4(), "Final", seats=[{"label": "A-1", "price_cents": 4000}])
-    for customer, token in (("alice", "tok_chargeDeclined"), ("bob", "tok_timeoutOnce"),
-                            ("carol", "tok_visa")):
+    for customer, token in (
+        ("alice", "tok_chargeDeclined"),
+        ("bob", "tok_timeoutOnce"),
+        ("carol", "tok_visa"),
+    ):
         app.place_order(show, customer, ["A-1"], f"{customer}-1", token)
     Runner(app).run_until_quiet()
     notifications = app.recorder.select_notifications(start=1, limit=1000)
@@ -149,4 +158,3 @@ def test_export_to_an_unwritable_place_fails_cleanly(tmp_path: Path) -> None:
     blocker.write_text("")
     result = CliRunner().invoke(app, ["schemas", "export", str(blocker)])
     assert result.exit_code == 1 and "cannot write" in result.output
-

@@ -35,7 +35,8 @@ class OrderingScenarios(ScenarioFixtures):
         rows = [a + b for a in "ABCDEFGHIJ" for b in "ABCDEFGHIJKLMNOPQRST"]
         seats = [
             {"label": f"{row}-{n}", "price_cents": 1000 + 500 * (n % 2)}
-            for row in rows for n in range(1, 251)
+            for row in rows
+            for n in range(1, 251)
         ]
         written = app.recorder.max_notification_id() or 0
         # WHEN the show is created THEN one event is written, and the last seat can be bought
@@ -63,7 +64,9 @@ class OrderingScenarios(ScenarioFixtures):
         second = app.place_order(show, "bob", ["A-1", "A-2"], "k", "tok_visa")
         third = app.place_order(show, "cat", ["A-1"], "k", "tok_visa")
         assert [self.status(app, o) for o in (first, second, third)] == [
-            OrderStatus.ALLOCATED, OrderStatus.PENDING, OrderStatus.PENDING,
+            OrderStatus.ALLOCATED,
+            OrderStatus.PENDING,
+            OrderStatus.PENDING,
         ]
         seat = app.find_seat(show, "A-1")
         assert seat is not None and seat.queue == [first, second, third]

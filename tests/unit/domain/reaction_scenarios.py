@@ -43,7 +43,8 @@ class ReactionScenarios(ScenarioFixtures):
         assert a1 is not None and a1.holder is None and a1.sold_to is None  # free again
         assert a2 is not None and a2.sold_to == waiting
         assert [(c.result, c.amount_cents) for c in gateway.charges()] == [
-            ("declined", 8000), ("captured", 4000),
+            ("declined", 8000),
+            ("captured", 4000),
         ]
 
     def test_reactions_reject_orders_waiting_for_a_sold_seat(

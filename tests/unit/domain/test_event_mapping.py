@@ -19,16 +19,19 @@ from domain.runner import Runner
 from infra.gateway import SimulatedGateway
 
 EVENT_CLASSES = [
-    cls for _, cls in inspect.getmembers(events, inspect.isclass)
+    cls
+    for _, cls in inspect.getmembers(events, inspect.isclass)
     if issubclass(cls, DomainEvent) and cls.__module__ == events.__name__
 ]
 
 
 def run_every_kind_of_event(gateway: PaymentGateway) -> Ticketing:
     app = Ticketing(gateway=gateway)
-    show = app.create_show(uuid4(), "Gig", sections=[
-        {"name": "Floor", "rows": ["A"], "seats_per_row": 3, "price_cents": 1000}
-    ])
+    show = app.create_show(
+        uuid4(),
+        "Gig",
+        sections=[{"name": "Floor", "rows": ["A"], "seats_per_row": 3, "price_cents": 1000}],
+    )
     app.place_order(show, "ann", ["A-1", "A-2"], "k", "tok_chargeDeclined")
     app.place_order(show, "bob", ["A-2"], "k", "tok_timeoutOnce")
     app.place_order(show, "cat", ["A-2", "A-3"], "k", "tok_visa")
@@ -77,7 +80,12 @@ def test_mapper_upcasts_payment_declined_v1_with_a_default_reason() -> None:
 
 
 def test_mapper_payment_declined_v1_needs_its_upcaster() -> None:
-    v1 = {"originator_id": str(uuid4()), "originator_version": 3,
-          "timestamp": "2024-05-01T10:00:00+00:00", "order_id": str(uuid4()), "attempt": 1}
+    v1 = {
+        "originator_id": str(uuid4()),
+        "originator_version": 3,
+        "timestamp": "2024-05-01T10:00:00+00:00",
+        "order_id": str(uuid4()),
+        "attempt": 1,
+    }
     with pytest.raises(ValidationError):
         PaymentDeclined.model_validate(v1)

@@ -30,7 +30,8 @@ def stored_size(app: Ticketing, show_id: object) -> int:
 def test_show_sections_expand_to_row_seat_labels_with_prices() -> None:
     app = Ticketing()
     show_id = app.create_show(
-        uuid4(), "Opera",
+        uuid4(),
+        "Opera",
         sections=[
             {"name": "Stalls", "rows": ["A", "B"], "seats_per_row": 20, "price_cents": 8000},
             {"name": "Circle", "rows": ["K"], "seats_per_row": 10, "price_cents": 3000},
@@ -88,8 +89,9 @@ def test_show_refuses_invalid_layouts(seats: list[dict[str, object]]) -> None:
 
 def test_show_refuses_more_than_50000_seats() -> None:
     with pytest.raises(InvalidShow, match="50000"):
-        bands_from(sections=[{"name": "S", "rows": ["A", "B"], "seats_per_row": 25_001,
-                              "price_cents": 1}])
+        bands_from(
+            sections=[{"name": "S", "rows": ["A", "B"], "seats_per_row": 25_001, "price_cents": 1}]
+        )
 
 
 def test_show_refuses_a_layout_too_fragmented_to_store() -> None:
