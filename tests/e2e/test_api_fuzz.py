@@ -19,7 +19,6 @@ from schemathesis import GenerationMode
 
 from infra.api.endpoints import ENDPOINTS
 from infra.local_api import MAX_BODY
-from infra.local_auth import Issuer
 from tests.e2e.conftest import Api
 
 CASES = 30  # per operation and mode
@@ -168,6 +167,3 @@ def test_control_characters_and_a_missing_key_are_refused_at_the_edge(stack: Api
     assert "idempotency-key" in stack.call("POST", path, card, token=buyer)[1]["reason"].lower()
     _, mine = stack.call("GET", "/customers/me/orders", token=buyer)
     assert mine == []  # nothing refused was placed
-    escaping = Issuer(stack.data_dir).mint("mallory\x1b[2J")  # signed by the issuer itself
-    status, answer = stack.call("GET", "/customers/me/orders", token=escaping)
-    assert (status, answer["error"]) == (401, "Unauthorized"), answer
