@@ -57,6 +57,32 @@ def die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def port_taken(port: int) -> bool:
+    """Whether something listens on the loopback port (closed connections do not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def listens_on(pid: int, port: int) -> bool:
+    """Linux: whether process `pid` holds the socket listening on `port` (/proc/net/tcp*)."""
+    try:
+        own = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+        tables = [Path(f"/proc/net/{name}").read_text() for name in ("tcp", "tcp6")]
+    except OSError:
+        return False
+    # Each row: local address (hex ip:port), state (0A: LISTEN), ..., the socket's inode.
+    rows = [line.split() for line in "\n".join(tables).splitlines()]
+    return any(
+        len(f) > 9 and f[3] == "0A" and f[1].endswith(f":{port:04X}") and f"socket:[{f[9]}]" in own
+        for f in rows
+    )
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -82,6 +108,11 @@ class DynamoDBLocal:
 
     def start(self, timeout: float = 60.0) -> DynamoDBLocal:
         jar_dir = find_jar_dir()
+        if self.port and port_taken(self.port):
+            raise DynamoDBLocalError(
+                f"port {self.port} is already in use (another DynamoDB Local?); stop what uses "
+                "it or choose another port (SEATLEDGER_DYNAMODB_PORT)"
+            )
         self.port = self.port or free_port()
         storage = ["-inMemory"]
         if self.db_path is not None:
@@ -119,15 +150,32 @@ class DynamoDBLocal:
                     f"DynamoDB Local exited with code {self.process.returncode}"
                 )
             try:
-                # Any HTTP answer (400 for a bare GET) means the server is listening.
+                # Any HTTP answer (400 for a bare GET) means a server is listening...
                 urllib.request.urlopen(self.endpoint, timeout=1)
-                return
             except urllib.error.HTTPError:
-                return
+                pass
             except OSError:
                 time.sleep(0.1)
+                continue
+            # ...but it must be ours: another one on the port would serve other data.
+            if self._owns_port():
+                return
+            time.sleep(0.1)
         self.stop()
         raise DynamoDBLocalError(f"DynamoDB Local did not answer on {self.endpoint} in {timeout}s")
+
+    def _owns_port(self) -> bool:
+        if sys.platform != "linux" or self.process is None:
+            return True  # the port was free just before the start: as good as it gets
+        pids = [self.process.pid]
+        with contextlib.suppress(OSError):  # a launcher's child (java) may hold it
+            pids += [
+                int(p) for p in Path(f"/proc/{pids[0]}/task/{pids[0]}/children").read_text().split()
+            ]
+        return any(listens_on(pid, self.port) for pid in pids)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def stop(self) -> None:
         process, self.process = self.process, None

@@ -18,17 +18,20 @@ import socket
 import threading
 import time
 import uuid
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from infra.api.endpoints import endpoint_for
+from infra.api.endpoints import ENDPOINTS, endpoint_for
 from infra.local_auth import JWKS_PATH, InvalidToken, Verifier
 from infra.runners.lambda_runtime import Handler, LocalContext
+from infra.untrusted import printable
 
 log = logging.getLogger("seatledger.http")  # not "...api": Powertools filters by substring
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 TIME_CLAIMS = ("exp", "iat", "auth_time")  # API Gateway passes these as dates in words
+DRAIN_SECONDS = 30.0  # how long a refused body is read, so the client can finish and see why
 
 
 def proxy_event(method: str, target: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
@@ -66,6 +69,16 @@ def _json(status: int, body: Any, **headers: str) -> dict[str, Any]:
         "body": json.dumps(body),
         "isBase64Encoded": False,
     }
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods some route serves at `path` (with HEAD for GET, and OPTIONS)."""
+    methods = {e.method for e in ENDPOINTS if e.pattern.match(urlsplit(path).path)}
+    if urlsplit(path).path == JWKS_PATH:
+        methods.add("GET")
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods | {"OPTIONS"}) if methods else []
 
 
 def gateway_claims(claims: dict[str, Any]) -> dict[str, str]:
@@ -130,20 +143,65 @@ class LocalApi:
         class Request(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def _serve(self) -> None:
-                started = time.perf_counter()
-                raw_length = self.headers.get("Content-Length") or "0"
-                length = int(raw_length) if raw_length.isdigit() else -1
-                if length < 0:
+            def _length(self) -> int | None:
+                """The body's length; None once a refusal was sent."""
+                if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                    self.send_error(411, "Send the body with a Content-Length")
+                    return None
+                raw_length = (self.headers.get("Content-Length") or "0").strip()
+                if not (raw_length.isascii() and raw_length.isdigit()):
                     self.send_error(400, "Bad Content-Length")
+                    return None
+                if int(raw_length) > MAX_BODY:
+                    self.send_error(413, f"The body is over {MAX_BODY} bytes")
+                    self._drain(int(raw_length))
+                    return None
+                return int(raw_length)
+
+            def _drain(self, length: int) -> None:
+                """Read (and drop) a refused body, bounded in time, so that the client is not
+                reset mid-send and reads the answer instead of a broken pipe."""
+                deadline = time.monotonic() + DRAIN_SECONDS
+                self.connection.settimeout(1.0)
+                try:
+                    while length > 0 and time.monotonic() < deadline:
+                        chunk = self.rfile.read1(min(length, 1 << 16))
+                        if not chunk:
+                            return
+                        length -= len(chunk)
+                except OSError:
                     return
-                if length > MAX_BODY:
-                    self.send_error(413, "Request body too large")
+
+            def handle_expect_100(self) -> bool:
+                raw_length = (self.headers.get("Content-Length") or "0").strip()
+                if raw_length.isascii() and raw_length.isdigit() and int(raw_length) > MAX_BODY:
+                    self.send_error(413, f"The body is over {MAX_BODY} bytes")
+                    return False  # the client sends no body
+                return super().handle_expect_100()
+
+            def send_error(
+                self, code: int, message: str | None = None, explain: str | None = None
+            ) -> None:
+                """http.server's own refusals (bad request line, unknown method, a header
+                too long...) in the API's JSON shape instead of an HTML page."""
+                phrase = HTTPStatus(code).phrase.replace(" ", "")
+                self.close_connection = True
+                self._reply(
+                    _json(code, {"error": phrase, "reason": message or phrase}, Connection="close")
+                )
+                what = f"{self.command or '-'} {getattr(self, 'path', '-')}"
+                log.info("%s %s", printable(what), code)
+
+            def _serve(self, head: bool = False) -> None:
+                started = time.perf_counter()
+                length = self._length()
+                if length is None:
                     return
                 body = self.rfile.read(length)
-                event = proxy_event(self.command, self.path, dict(self.headers.items()), body)
+                method = "GET" if head else self.command
+                event = proxy_event(method, self.path, dict(self.headers.items()), body)
                 try:
-                    if (self.command, event["path"]) == ("GET", JWKS_PATH):
+                    if (method, event["path"]) == ("GET", JWKS_PATH):
                         answer = _json(200, verifier.jwks)
                     elif refusal := authorize(event, verifier):
                         answer = refusal
@@ -153,16 +211,17 @@ class LocalApi:
                 except Exception:  # the handler maps every client error; this is ours
                     log.exception("api handler failed")
                     answer = {"statusCode": 500, "body": '{"error":"Internal","reason":"bug"}'}
-                self._reply(answer)
+                self._reply(answer, head=head)
                 log.info(
                     "%s %s %s %.0fms",
                     self.command,
-                    self.path,
+                    printable(self.path),
                     answer["statusCode"],
                     (time.perf_counter() - started) * 1000,
                 )
 
-            def _reply(self, answer: dict[str, Any]) -> None:
+            def _reply(self, answer: dict[str, Any], head: bool = False) -> None:
+                """The answer; for HEAD, its headers only (with the GET's Content-Length)."""
                 raw = answer.get("body") or ""
                 data = base64.b64decode(raw) if answer.get("isBase64Encoded") else raw.encode()
                 self.send_response(int(answer["statusCode"]))
@@ -174,9 +233,41 @@ class LocalApi:
                         self.send_header(name, str(value))
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                if not head:
+                    self.wfile.write(data)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve  # noqa: N815
+
+            def do_HEAD(self) -> None:  # noqa: N802
+                self._serve(head=True)  # answered as GET is, without the body
+
+            def do_OPTIONS(self) -> None:  # noqa: N802
+                if (length := self._length()) is None:
+                    return
+                self.rfile.read(length)
+                methods = allowed_methods(self.path)
+                if not methods:
+                    self._reply(_json(404, {"error": "NotFound", "reason": "No such route"}))
+                    return
+                self.send_response(204)
+                self.send_header("Allow", ", ".join(methods))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def __getattr__(self, name: str) -> Any:
+                if name.startswith("do_"):  # TRACE, CONNECT or any other method
+                    return self._not_allowed
+                raise AttributeError(name)
+
+            def _not_allowed(self) -> None:
+                if (length := self._length()) is None:
+                    return
+                self.rfile.read(length)
+                allow = ", ".join(allowed_methods(self.path)) or "GET"
+                reason = f"{printable(self.command)} is not served here; allowed: {allow}"
+                body = {"error": "MethodNotAllowed", "reason": reason}
+                self._reply(_json(405, body, Allow=allow))
+                log.info("%s %s 405", printable(self.command), printable(self.path))
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass  # one line per request is logged by _serve

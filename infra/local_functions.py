@@ -6,7 +6,8 @@
     python -m infra.local_functions FUNCTION         stream-forwarder, indexer, or a rule's queue
 
 `make up` (`infra.local_stack`) starts these and stops them. Each prints one line, "ready", on
-its standard output once it serves; logs go to standard error. SIGINT or SIGTERM stops it.
+its standard output once it serves, and nothing else there: whatever else writes to standard
+output (Powertools loggers do) goes to standard error with the logs. SIGINT or SIGTERM stops it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ RESOURCES = "resources.json"  # in the data directory: what the stack provisione
 QUEUE_WORKERS = "SEATLEDGER_QUEUE_WORKERS"  # threads per queue, as Lambda's concurrent instances
 DEFAULT_QUEUE_WORKERS = 4
 CATCH_UP_SECONDS = 30.0
+_ready_line = sys.stdout  # replaced in main() by a descriptor of its own
+
+
+def announce_ready() -> None:
+    _ready_line.write("ready\n")
+    _ready_line.flush()
 
 
 def serve(name: str, args: list[str], stop: threading.Event, data_dir: Path) -> None:
@@ -79,7 +86,7 @@ def _catch_up_every(seconds: float, stop: threading.Event) -> None:
     from infra.settings import Settings
 
     handler = make_handler(Settings.from_env())
-    print("ready", flush=True)
+    announce_ready()
     event: dict[str, float] = {"grace_seconds": 0}
     while not stop.is_set():
         try:
@@ -93,7 +100,7 @@ def _catch_up_every(seconds: float, stop: threading.Event) -> None:
 
 
 def _ready_until(stop: threading.Event) -> None:
-    print("ready", flush=True)
+    announce_ready()
     stop.wait()
 
 
@@ -112,6 +119,11 @@ def stopped_by_signals() -> threading.Event:
 
 
 def main() -> int:
+    global _ready_line
+    # A log line read as the answer to "ready?" made `make up` fail to start (a payment that
+    # timed out while the payment function started): only "ready" goes to the real stdout.
+    _ready_line = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
     stop = stopped_by_signals()
     data_dir = Path(os.environ["SEATLEDGER_DATA_DIR"])
     serve(sys.argv[1], sys.argv[2:], stop, data_dir)

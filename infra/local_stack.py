@@ -6,6 +6,7 @@ several workers per queue, several API processes on http://127.0.0.1:8080, all c
 against one local issuer's key (`infra.local_auth`, made here first). Resources are created
 when missing; the index first catches up with the stream, then the catch-up function follows it
 (queues live in memory and start empty); one line says when it is ready; Ctrl-C stops everything.
+If DynamoDB Local dies, it is started again on its data and port, and the stack carries on.
 
 Settings: SEATLEDGER_API_PORT (8080), SEATLEDGER_DYNAMODB_PORT (8000), SEATLEDGER_DATA_DIR
 (.seatledger), SEATLEDGER_API_WORKERS (2 processes), SEATLEDGER_QUEUE_WORKERS (4 per queue).
@@ -20,11 +21,19 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from infra.dynamodb_local import PROJECT_ROOT, DynamoDBLocal, die_with_parent, free_port
+from infra.dynamodb_local import (
+    PROJECT_ROOT,
+    DynamoDBLocal,
+    DynamoDBLocalError,
+    die_with_parent,
+    free_port,
+)
 
 if TYPE_CHECKING:
     from infra.local_pipeline import Resources
@@ -60,22 +69,59 @@ class Ports:
     api_workers: int = int(os.environ.get("SEATLEDGER_API_WORKERS", "2"))
 
 
+class StackError(RuntimeError):
+    """The stack cannot start or go on; the message is the one line a user sees."""
+
+
 def serve(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
     for key, value in LOCAL_ENV.items():
         os.environ.setdefault(key, value)
+    try:  # first, so that a busy API port is said before anything starts
+        listener = socket.create_server(("127.0.0.1", ports.api), backlog=128)
+    except OSError:
+        raise StackError(
+            f"the API port {ports.api} is in use; stop what uses it "
+            "or choose another port (SEATLEDGER_API_PORT)"
+        ) from None
     dynamodb_local = DynamoDBLocal(
         port=ports.dynamodb, db_path=data_dir / "dynamodb", log_path=data_dir / "dynamodb.log"
     )
     log.info("starting DynamoDB Local (data in %s)", data_dir / "dynamodb")
-    dynamodb_local.start()
-    os.environ.update(dict.fromkeys(DYNAMODB_ENDPOINT_VARS, dynamodb_local.endpoint))
-    try:
-        run_services(stop, data_dir, ports)
-    finally:
-        dynamodb_local.stop()
+    with listener:
+        dynamodb_local.start()
+        os.environ.update(dict.fromkeys(DYNAMODB_ENDPOINT_VARS, dynamodb_local.endpoint))
+        try:
+            run_services(stop, data_dir, listener, ports, lambda: supervise(stop, dynamodb_local))
+        finally:
+            dynamodb_local.stop()
 
 
-def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
+def supervise(stop: threading.Event, dynamodb_local: DynamoDBLocal) -> None:
+    """Until stopped: a DynamoDB Local that died is started again on its data and port (the
+    stack's clients keep its endpoint); one line when it died, one when it is back."""
+    while not stop.wait(0.5):
+        if dynamodb_local.alive():
+            continue
+        code = dynamodb_local.process.returncode if dynamodb_local.process else None
+        log.warning("DynamoDB Local exited (code %s); starting it again on its data", code)
+        died = time.monotonic()
+        while not stop.is_set():
+            try:
+                dynamodb_local.start()
+                break
+            except DynamoDBLocalError as e:  # e.g. its port still taken: say so, try again
+                log.warning("DynamoDB Local did not start again: %s", e)
+                stop.wait(2)
+        log.warning("DynamoDB Local is back after %.1f s", time.monotonic() - died)
+
+
+def run_services(
+    stop: threading.Event,
+    data_dir: Path,
+    listener: socket.socket,
+    ports: Ports,
+    until_stopped: Callable[[], None],
+) -> None:
     # Imported here: they read the environment set above when first imported.
     import boto3
 
@@ -109,7 +155,6 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
         log.info("index caught up with the stream (%d records)", indexed)
         for function in FUNCTIONS:
             children.start(function)
-        listener = socket.create_server(("127.0.0.1", ports.api), backlog=128)
         for _ in range(max(1, ports.api_workers)):
             children.start("api", env={API_FD: str(listener.fileno())}, fds=(listener.fileno(),))
         children.wait_ready()
@@ -122,11 +167,10 @@ def run_services(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
             flush=True,
         )
         try:
-            stop.wait()
+            until_stopped()
         finally:
             log.info("stopping")
             (data_dir / "stack.json").unlink(missing_ok=True)
-            listener.close()
 
 
 class Children:
@@ -192,7 +236,11 @@ def main() -> int:
 
     stop = stopped_by_signals()
     data_dir = Path(os.environ.get("SEATLEDGER_DATA_DIR") or PROJECT_ROOT / ".seatledger")
-    serve(stop, data_dir, Ports())
+    try:
+        serve(stop, data_dir, Ports())
+    except (StackError, DynamoDBLocalError) as e:
+        print(f"make up: {e}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -77,7 +77,11 @@ def follower(name: str, settings: Settings, app: Ticketing, apply: Handle) -> Fo
     """Catches the consumer `name` up from the index (see `infra.pipeline.follower`)."""
     readers = readers_of(dynamodb(), settings.index_table, app.name, settings.index_partitions)
     tracking = DynamoDBTrackingRecorder(dynamodb(), settings.event_table, name)
-    return Follower(readers, tracking, apply, app.mapper, deferrals(settings))
+    found = Follower(readers, tracking, apply, app.mapper, deferrals(settings))
+    if settings.dead_letter_queue_url:
+        parked = dead_letters(settings, name)
+        found.park = lambda detail, reason: parked.park(detail.model_dump_json(), reason)
+    return found
 
 
 def indexer(settings: Settings) -> Indexer:

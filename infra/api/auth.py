@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from infra.untrusted import CONTROL
+
 ORGANIZERS = "organizers"  # the Cognito group whose members create shows and read any order
 ME = "me"  # /customers/me/orders: the caller's own
 
@@ -69,4 +71,6 @@ def caller_of(event: Mapping[str, Any]) -> Caller:
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject.strip():
         raise Unauthorized("The token names no subject")
+    if CONTROL.search(subject) or len(subject) > 200:  # it becomes a customer id: shown, logged
+        raise Unauthorized("The token's subject has control characters or is over 200 long")
     return Caller(subject, ORGANIZERS in groups_of(claims.get("cognito:groups")))

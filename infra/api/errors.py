@@ -11,7 +11,9 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 
 from domain import errors
 from infra.api.auth import AccessError, Forbidden, Unauthorized
+from infra.dynamodb.client import UNREACHABLE_ERRORS
 from infra.readmodels.queries import InvalidCursor
+from infra.untrusted import Unreadable, loads
 
 STATUS: dict[type[Exception], int] = {
     Unauthorized: 401,
@@ -62,6 +64,33 @@ def refuse_non_json(event: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def _answer(status: int, error: str, reason: str, **headers: str) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **headers},
+        "body": json.dumps({"error": error, "reason": reason}),
+        "isBase64Encoded": False,
+    }
+
+
+def refuse_unreadable(event: dict[str, Any]) -> dict[str, Any] | None:
+    """A body that is not UTF-8 JSON within bounds (nesting, integer digits) is a 400 here,
+    before the resolver's parser meets it (a RecursionError or a ValueError: a 500)."""
+    body = event.get("body")
+    if not body:
+        return None
+    try:
+        if event.get("isBase64Encoded"):
+            raise Unreadable("base64-encoded bodies are not accepted")
+        body.encode("utf-8")  # the adapter keeps undecodable bytes as surrogates
+        loads(body)
+    except UnicodeEncodeError:
+        return _answer(400, "BadRequest", "body: not UTF-8")
+    except Unreadable as e:
+        return _answer(400, "BadRequest", f"body: {e}")
+    return None
+
+
 def install_error_handlers(api: APIGatewayRestResolver) -> None:
     @api.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def invalid(e: RequestValidationError) -> Response[str]:
@@ -91,10 +120,22 @@ def install_error_handlers(api: APIGatewayRestResolver) -> None:
             IntegrityError,
             OperationalError,
             errors.TransientError,
+            *UNREACHABLE_ERRORS,
         ]
     )
     def busy(e: Exception) -> Response[str]:
-        reason = "The ledger is busy; retry (an order: with the same Idempotency-Key)"
-        response = problem(503, "Busy", reason)
+        if _unreachable(e):  # logged once per change by the client's hooks, not per call
+            response = problem(503, "Unavailable", "The ledger's store is unreachable; retry")
+        else:
+            reason = "The ledger is busy; retry (an order: with the same Idempotency-Key)"
+            response = problem(503, "Busy", reason)
         response.headers["Retry-After"] = "1"
         return response
+
+
+def _unreachable(e: BaseException | None) -> bool:
+    while e is not None:
+        if isinstance(e, UNREACHABLE_ERRORS):
+            return True
+        e = e.__cause__ or e.__context__
+    return False

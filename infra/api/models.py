@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from domain.layout import SeatSpec, SectionSpec
+from infra.untrusted import NO_CONTROL
+
+# A client's text: no control character (NUL, ESC...), which a terminal or a log would obey.
+Text = Annotated[str, StringConstraints(pattern=NO_CONTROL)]
 
 Status = Literal["PENDING", "ALLOCATED", "CONFIRMED", "PAYMENT_FAILED", "REJECTED", "CANCELLED"]
 
@@ -19,7 +23,7 @@ class _In(BaseModel):
 
 class CreateShow(_In):
     show_id: UUID | None = Field(default=None, description="Chosen by the caller, or generated")
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     seats: list[SeatSpec] | None = Field(default=None, max_length=50_000)
     sections: list[SectionSpec] | None = Field(default=None, max_length=1_000)
     starts_at: datetime | None = Field(
@@ -30,8 +34,8 @@ class CreateShow(_In):
 class PlaceOrder(_In):
     """The customer is the caller (the token's subject), never named in the body."""
 
-    seats: list[str] = Field(min_length=1, max_length=10)
-    payment_token: str = Field(min_length=1, max_length=100)
+    seats: list[Annotated[Text, Field(max_length=50)]] = Field(min_length=1, max_length=10)
+    payment_token: Text = Field(min_length=1, max_length=100)
 
 
 class ShowCreatedOut(BaseModel):

@@ -29,6 +29,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from domain.application import Ticketing
 from domain.errors import InvalidShow, UnknownOrder
 from domain.layout import places_of
+from domain.payment import payment_id_for
 from infra.api.auth import ME, Caller, Forbidden, caller_of
 from infra.api.errors import install_error_handlers, json_body
 from infra.api.models import (
@@ -49,13 +50,24 @@ from infra.api.models import (
     ShowPage,
 )
 from infra.readmodels.catalog import Catalog
+from infra.readmodels.projector import fold
 from infra.readmodels.queries import ORDER_FIELDS, ReadModels, by_section, decode_cursor
 from infra.settings import Settings
-from infra.wiring import dynamodb, simulated_gateway, ticketing
+from infra.untrusted import NO_CONTROL
+from infra.wiring import dynamodb, simulated_gateway, source, ticketing
+from projections.views import Payments
 
 DEV_ROUTES = "SEATLEDGER_DEV_ROUTES"  # set by `make up` only: never on AWS
 # The spec's security requirement of every protected route (infra.api.endpoints says which).
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+# What the payment of an order in a final status must show; a payment view that lags the
+# orders view shows less, and the order's answer then reads the payment from the store.
+# What an order's status says of its payment: a payments view that lags behind is read again.
+SETTLED_PAYMENT = {
+    "CONFIRMED": {"CAPTURED"},
+    "PAYMENT_FAILED": {"DECLINED", "EXPIRED"},
+    "CANCELLED": {"CAPTURED"},
+}
 REFUSALS = {
     401: "No valid bearer token",
     403: "The caller may not do this",
@@ -167,13 +179,21 @@ def build_resolver() -> APIGatewayRestResolver:
         show_id: Annotated[UUID, Path()],
         body: PlaceOrder,
         idempotency_key: Annotated[
-            str | None, Header(alias="Idempotency-Key", max_length=200)
-        ] = None,
+            str,
+            Header(
+                alias="Idempotency-Key",
+                min_length=1,
+                max_length=200,
+                pattern=NO_CONTROL,
+                description="Required: a retry with the same key is the same order",
+            ),
+        ],
     ) -> Response[OrderAccepted]:
         customer_id = caller().subject
         app, _, _ = _deps()
-        key = idempotency_key or str(uuid.uuid4())
-        order_id = app.place_order(show_id, customer_id, body.seats, key, body.payment_token)
+        order_id = app.place_order(
+            show_id, customer_id, body.seats, idempotency_key, body.payment_token
+        )
         status = app.get_order(order_id).status.value
         accepted = OrderAccepted(order_id=order_id, status=status)  # type: ignore[arg-type]
         return Response(202, "application/json", accepted)
@@ -197,6 +217,9 @@ def build_resolver() -> APIGatewayRestResolver:
         if not who.may_read(item["customer_id"]):
             raise UnknownOrder(f"No order {order_id}")  # as the store says of one it lacks
         payment = views.payment(order_id)
+        settled = SETTLED_PAYMENT.get(item["status"])
+        if settled and (payment or {}).get("status") not in settled:
+            payment = fold(Payments(), None, source(app).history(payment_id_for(order_id)))
         return OrderOut(
             **_order_fields(item),
             failure_reason=item.get("failure_reason"),
@@ -229,7 +252,12 @@ def build_resolver() -> APIGatewayRestResolver:
     )
     def customer_orders(
         customer_id: Annotated[
-            str, Path(max_length=100, description="A customer id, or `me` for the caller's own")
+            str,
+            Path(
+                max_length=100,
+                pattern=NO_CONTROL,
+                description="A customer id, or `me` for the caller's own",
+            ),
         ],
     ) -> list[OrderOut]:
         who = caller()

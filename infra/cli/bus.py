@@ -17,6 +17,9 @@ from pydantic import ValidationError
 from domain.contract import DETAILS, EVENT_TYPES, MAX_ENTRY_BYTES, SOURCE, event_id_for
 from infra.cli.common import Exit, errors, fail, help_of, operator_help, table, use_stack
 from infra.settings import Settings
+from infra.untrusted import Unreadable, loads
+
+MAX_DETAIL_BYTES = MAX_ENTRY_BYTES  # no bigger detail fits in an EventBridge entry anyway
 
 # Field names -> realistic example values, so `--example` reads like a real event.
 HINTS: dict[str, Any] = {
@@ -42,17 +45,25 @@ REPLAY_NOTE = (
 
 
 def _read(detail: str) -> Any:
-    """--detail's JSON: inline text, @FILE, or @- for stdin."""
+    """--detail's JSON: inline text, @FILE, or @- for stdin; at most MAX_DETAIL_BYTES (one
+    byte more is read to tell, never the rest of an endless file) and MAX_DEPTH deep."""
     source = "--detail"
     if detail.startswith("@"):
         source = detail[1:] or "-"
         try:
-            detail = sys.stdin.read() if source == "-" else Path(source).read_text()
+            if source == "-":
+                raw = sys.stdin.buffer.read(MAX_DETAIL_BYTES + 1)
+            else:
+                with Path(source).open("rb") as file:
+                    raw = file.read(MAX_DETAIL_BYTES + 1)
+            detail = raw.decode()
         except (OSError, UnicodeDecodeError) as e:
             fail(Exit.INVALID, f"cannot read {source}: {getattr(e, 'strerror', None) or e}")
+    if len(detail.encode()) > MAX_DETAIL_BYTES:
+        fail(Exit.INVALID, f"{source} is over {MAX_DETAIL_BYTES} bytes: nothing was sent")
     try:
-        return json.loads(detail)
-    except ValueError as e:
+        return loads(detail)
+    except Unreadable as e:
         fail(Exit.INVALID, f"{source} is not valid JSON: {e}")
 
 

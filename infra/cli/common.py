@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from infra.dynamodb_local import PROJECT_ROOT
+from infra.untrusted import printable
 
 DATA_DIR = Path(os.environ.get("SEATLEDGER_DATA_DIR") or PROJECT_ROOT / ".seatledger")
 STACK_FILE = DATA_DIR / "stack.json"
@@ -91,12 +93,18 @@ def operator_help(command: Any) -> str:
     return f"{help_of(command)}\n\n{OPERATOR_NOTE}"
 
 
+def shown(value: Any) -> str:
+    """Stored text as the terminal shows it: control characters escaped (a customer id or a
+    label from before they were refused must not clear the screen), no Rich markup."""
+    return escape(printable(value))
+
+
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
-    out = Table(title=title, title_justify="left")
+    out = Table(title=shown(title), title_justify="left")
     for column in columns:
         out.add_column(column)
     for row in rows:
-        out.add_row(*["" if v is None else str(v) for v in row])
+        out.add_row(*["" if v is None else shown(v) for v in row])
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import threading
 import time
@@ -17,8 +18,10 @@ from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    HTTPClientError,
     ReadTimeoutError,
 )
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from eventsourcing.persistence import OperationalError
 
 from infra.retry import Backoff, error_code
@@ -40,6 +43,40 @@ TRANSIENT_CODES = frozenset(
         "LimitExceededException",
     }
 )
+
+
+# Any failure to get an answer from the server at all (refused, reset, timed out).
+UNREACHABLE_ERRORS = (HTTPClientError, BotoConnectionError)
+log = logging.getLogger("seatledger.dynamodb")
+
+
+class Reachability:
+    """Whether this process last reached DynamoDB, logged once per change rather than once
+    per failed call (a dead server fails every call of every worker)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reachable = True
+
+    def _set(self, reachable: bool, why: object = None) -> None:
+        with self._lock:
+            if reachable == self.reachable:
+                return
+            self.reachable = reachable
+        if reachable:
+            log.warning("DynamoDB reachable again")
+        else:
+            log.warning("DynamoDB unreachable (%s); retrying", why)
+
+    def answered(self, **_: Any) -> None:
+        self._set(True)
+
+    def failed(self, exception: Exception | None = None, **_: Any) -> None:
+        if isinstance(exception, UNREACHABLE_ERRORS):
+            self._set(False, type(exception).__name__)
+
+
+REACHABILITY = Reachability()
 
 
 def make_client(endpoint_url: str | None, region: str | None) -> Any:
@@ -66,7 +103,7 @@ def _client(endpoint_url: str | None, region: str | None) -> Any:
     if _is_loopback(endpoint_url) and session.get_credentials() is None:
         # DynamoDB Local accepts any credentials; do not make a local user invent some.
         key_id = secret = "local"
-    return session.client(
+    client = session.client(
         "dynamodb",
         endpoint_url=endpoint_url or None,
         region_name=region or session.region_name or "us-east-1",
@@ -74,6 +111,9 @@ def _client(endpoint_url: str | None, region: str | None) -> Any:
         aws_access_key_id=key_id,
         aws_secret_access_key=secret,
     )
+    client.meta.events.register("after-call.dynamodb", REACHABILITY.answered)
+    client.meta.events.register("after-call-error.dynamodb", REACHABILITY.failed)
+    return client
 
 
 def _is_loopback(endpoint_url: str | None) -> bool:

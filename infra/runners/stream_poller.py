@@ -84,15 +84,20 @@ class StreamPoller:
         self.checkpoints = ShardCheckpoints(self.checkpoint_path)
 
     def run(self, stop: threading.Event) -> None:
+        failing = False  # logged when it starts failing and when it recovers, not every poll
         while not stop.is_set():
             try:
                 if self.poll_once() == 0:
                     stop.wait(self.poll_interval)
+                if failing:
+                    failing = False
+                    log.warning("%s: stream polls work again", self.function_name)
             except (
                 Exception
             ) as e:  # the service is down or restarting: keep polling, as Lambda does
-                if not stop.is_set():  # services stopping with us are not news
-                    log.warning("stream poll failed, retrying: %r", e)
+                if not stop.is_set() and not failing:  # services stopping with us: not news
+                    failing = True
+                    log.warning("%s: stream poll failed, retrying: %r", self.function_name, e)
                 self._iterators.clear()
                 stop.wait(max(self.poll_interval, 1.0))
 

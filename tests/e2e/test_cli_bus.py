@@ -200,6 +200,10 @@ def test_refused_details_are_never_sent(stack: Api, probe: Probe, tmp_path: Path
         (["OrderAllocated", "--detail", '{"application": '], "--detail is not valid JSON"),
         (["OrderAllocated", "--detail", "@/no/such/file.json"], "cannot read /no/such/file.json"),
         (["OrderAllocated", "--detail", "[1, 2]"], "must be a JSON object"),
+        # Held out (issue 15): a RecursionError traceback, and a read until memory ran out.
+        (["OrderAllocated", "--detail", "[" * 5000 + "]" * 5000], "nested deeper than 32"),
+        (["OrderAllocated", "--detail", "@/dev/zero"], "/dev/zero is over 262144 bytes"),
+        (["OrderAllocated", "--detail", '{"a": ' + "9" * 5000 + "}"], "5000 digits"),
     ],
 )
 def test_user_mistakes_get_a_message_not_a_traceback(

@@ -55,7 +55,11 @@ def test_history_lists_events_in_order_and_travels_in_time(stack: Api) -> None:
     versions = [e["version"] for e in head["events"]]
     assert versions == list(range(1, len(versions) + 1)) == list(range(1, head["head_version"] + 1))
     assert [e["type"] for e in head["events"]] == [
-        "OrderPlaced", "OrderSeatsHeld", "OrderAllocated", "OrderPaymentFailed"]
+        "OrderPlaced",
+        "OrderSeatsHeld",
+        "OrderAllocated",
+        "OrderPaymentFailed",
+    ]
     assert head["events"][0]["payload"]["customer_id"] == "hist-a"
     assert head["state"]["status"] == "PAYMENT_FAILED"
     assert head["state"]["payment_id"] == str(payment_id_for(UUID(a)))
@@ -69,8 +73,11 @@ def test_history_lists_events_in_order_and_travels_in_time(stack: Api) -> None:
     seat = str(seat_id(UUID(show), "A-1"))
     sold = as_json(stack, "history", seat)
     assert sold["events"][-1]["type"] == "SeatSold" and sold["state"]["sold_to"] == b
-    bob_queued = next(e["version"] for e in sold["events"]
-                      if e["type"] == "SeatRequested" and e["payload"]["order_id"] == b)
+    bob_queued = next(
+        e["version"]
+        for e in sold["events"]
+        if e["type"] == "SeatRequested" and e["payload"]["order_id"] == b
+    )
     queued = as_json(stack, "history", seat, "--at-version", str(bob_queued))
     assert queued["aggregate_type"] == "Seat" and queued["state"]["version"] == bob_queued
     assert (queued["state"]["queue"], queued["state"]["sold_to"]) == ([a, b], None)
@@ -98,8 +105,14 @@ def test_log_lists_only_the_shows_events_from_a_position(stack: Api) -> None:
     assert done.returncode == 0, done.stderr
     assert not any(t in done.stdout for t in TOKENS)
     events = json.loads(done.stdout)
-    mine = {show, a, b, str(seat_id(UUID(show), "A-1")),
-            str(payment_id_for(UUID(a))), str(payment_id_for(UUID(b)))}
+    mine = {
+        show,
+        a,
+        b,
+        str(seat_id(UUID(show), "A-1")),
+        str(payment_id_for(UUID(a))),
+        str(payment_id_for(UUID(b))),
+    }
     assert {e["aggregate_id"] for e in events} == mine
     assert other not in done.stdout and stranger not in done.stdout
     ids = [e["position"] for e in events]
@@ -110,7 +123,7 @@ def test_log_lists_only_the_shows_events_from_a_position(stack: Api) -> None:
     assert types.count("SeatSold") == 1
 
     middle = ids[len(ids) // 2]
-    assert as_json(stack, "log", show, "--from", str(middle)) == events[len(ids) // 2:]
+    assert as_json(stack, "log", show, "--from", str(middle)) == events[len(ids) // 2 :]
     assert "no show" in refused(stack, 3, "log", "00000000-0000-4000-8000-0000000000fe")
     refused(stack, 2, "log", "nope")
 
@@ -121,7 +134,9 @@ def test_log_follow_prints_new_events_until_ctrl_c(stack: Api) -> None:
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "seatledger"), "--json", "log", show, "--follow"],
         env={**env, "SEATLEDGER_DATA_DIR": str(stack.data_dir)},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
 
@@ -141,8 +156,11 @@ def test_log_follow_prints_new_events_until_ctrl_c(stack: Api) -> None:
         while "OrderConfirmed" not in seen:  # new events arrive while it runs
             assert time.monotonic() < deadline, seen
             event = next_event()
-            assert event["aggregate_id"] in {placed, str(seat_id(UUID(show), "F-1")),
-                                             str(payment_id_for(UUID(placed)))}
+            assert event["aggregate_id"] in {
+                placed,
+                str(seat_id(UUID(show), "F-1")),
+                str(payment_id_for(UUID(placed))),
+            }
             seen.append(event["type"])
         assert seen[0] == "OrderPlaced"
     finally:
@@ -154,7 +172,9 @@ def test_log_follow_prints_new_events_until_ctrl_c(stack: Api) -> None:
 
 def test_a_stopped_stack_is_a_clear_message(tmp_path: Path) -> None:
     nowhere = Api("http://127.0.0.1:1", tmp_path)  # no stack.json there
-    for args in (["history", "00000000-0000-4000-8000-000000000001"],
-                 ["log", "00000000-0000-4000-8000-000000000001"]):
+    for args in (
+        ["history", "00000000-0000-4000-8000-000000000001"],
+        ["log", "00000000-0000-4000-8000-000000000001"],
+    ):
         message = refused(nowhere, 4, *args)
         assert "not running" in message and "make up" in message

@@ -70,3 +70,10 @@ def test_groups_of_splits_on_commas_and_spaces_only() -> None:
     assert groups_of("[a b,c]") == {"a", "b", "c"}
     assert groups_of(("a",)) == {"a"}
     assert groups_of({"organizers": True}) == set()
+
+
+@pytest.mark.parametrize("subject", ["mallory\x1b[2J", "a\x00b", "x" * 201])
+def test_a_subject_that_would_be_printed_raw_is_refused(subject: str) -> None:
+    """The subject becomes a customer id, shown by the CLI and written to logs."""
+    with pytest.raises(Unauthorized):
+        caller_of(event({"sub": subject}))

@@ -79,7 +79,7 @@ def call(resolver: Any, method: str, path: str, claims: Any = None, body: Any = 
         "httpMethod": method,
         "path": path,
         "resource": "/{proxy+}",
-        "headers": {"Content-Type": "application/json"},
+        "headers": {"Content-Type": "application/json", "Idempotency-Key": "k"},
         "queryStringParameters": None,
         "body": None if body is None else json.dumps(body),
         "isBase64Encoded": False,
