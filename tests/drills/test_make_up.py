@@ -24,38 +24,10 @@ from pathlib import Path
 import pytest
 
 from infra.dynamodb_local import PROJECT_ROOT, free_port
-from tests.e2e.conftest import Api
+from tests.e2e.conftest import Api, start, stop
 
 pytestmark = pytest.mark.drill
 FINAL = {"CONFIRMED", "PAYMENT_FAILED", "REJECTED"}
-
-
-def start(data: Path, **env: str) -> tuple[subprocess.Popen[str], float]:
-    """`make up` on `data`; returns the process and the seconds until it said ready."""
-    full = {**os.environ, "SEATLEDGER_DATA_DIR": str(data), **env}
-    for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS"):
-        full.pop(name, None)
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_stack"],
-        cwd=PROJECT_ROOT,
-        env=full,
-        stdout=subprocess.PIPE,
-        stderr=(data / "stack.log").open("a"),  # noqa: SIM115 - lives as long as the stack
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert line.startswith("seatledger ready"), (line, (data / "stack.log").read_text()[-3000:])
-    return process, time.monotonic() - started
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 @contextmanager

@@ -99,39 +99,47 @@ class Api:
             time.sleep(0.2)
 
 
-@contextlib.contextmanager
-def started_stack(settings: dict[str, str] | None = None) -> Iterator[Api]:
-    """`make up`'s stack in a process of its own, with `settings` added to its environment."""
-    data = Path(tempfile.mkdtemp(prefix="seatledger-e2e-"))
-    api_port, ddb_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "SEATLEDGER_DATA_DIR": str(data),
-        "SEATLEDGER_API_PORT": str(api_port),
-        "SEATLEDGER_DYNAMODB_PORT": str(ddb_port),
-        **(settings or {}),
-    }
+def start(data: Path, **env: str) -> tuple[subprocess.Popen[str], float]:
+    """`make up` on `data` as its own process, with `env` added to its environment; returns
+    the process and the seconds until it said ready."""
+    full = {**os.environ, "SEATLEDGER_DATA_DIR": str(data), **env}
     for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS"):
-        env.pop(name, None)
+        full.pop(name, None)
+    started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "infra.local_stack"],
         cwd=PROJECT_ROOT,
-        env=env,
+        env=full,
         stdout=subprocess.PIPE,
-        stderr=(data / "stack.log").open("w"),  # noqa: SIM115 - lives as long as the stack
+        stderr=(data / "stack.log").open("a"),  # noqa: SIM115 - lives as long as the stack
         text=True,
     )
+    assert process.stdout is not None
+    line = process.stdout.readline()  # blocks until ready (or exit)
+    assert line.startswith("seatledger ready"), (line, (data / "stack.log").read_text()[-3000:])
+    return process, time.monotonic() - started
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Ctrl-C, as a user stops it."""
+    process.send_signal(signal.SIGINT)
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()  # blocks until ready (or exit)
-        assert line.startswith("seatledger ready"), (line, (data / "stack.log").read_text())
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@contextlib.contextmanager
+def started_stack(settings: dict[str, str] | None = None) -> Iterator[Api]:
+    """`make up`'s stack on free ports and a throwaway data directory, with `settings`."""
+    data = Path(tempfile.mkdtemp(prefix="seatledger-e2e-"))
+    api_port = free_port()
+    ports = {"SEATLEDGER_API_PORT": str(api_port), "SEATLEDGER_DYNAMODB_PORT": str(free_port())}
+    process, _ = start(data, **ports, **(settings or {}))
+    try:
         yield Api(f"http://127.0.0.1:{api_port}", data)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @pytest.fixture(scope="session")

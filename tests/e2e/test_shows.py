@@ -67,6 +67,7 @@ def test_two_stands_with_the_same_rows_are_placed_and_sold(stack: Api) -> None:
         "POST",
         f"/shows/{show}/orders",
         {"seats": ["A-1"], "payment_token": "tok_visa"},
+        {"Idempotency-Key": "nia-old-label"},
         token=stack.token("nia"),
     )
     assert refused[0] == 422 and refused[1]["error"] == "UnknownSeat", refused
