@@ -48,8 +48,9 @@ def json_body(text: str) -> Any:
 
 
 def refuse_non_json(event: dict[str, Any]) -> dict[str, Any] | None:
-    """Bodies are JSON: anything else is refused (415) before validation guesses at a form."""
-    if event.get("httpMethod") not in ("POST", "PUT", "PATCH"):
+    """Bodies are JSON: anything else is refused (415) before validation guesses at a form.
+    A request without a body (`POST /orders/{id}/cancel`) needs no content type."""
+    if event.get("httpMethod") not in ("POST", "PUT", "PATCH") or not event.get("body"):
         return None
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     content_type = str(headers.get("content-type") or "").split(";")[0].strip().lower()

@@ -4,6 +4,8 @@ refund, and an Idempotency-Key reused with another payment token."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -57,6 +59,11 @@ def test_a_confirmed_order_is_cancelled_by_its_customer_and_refunded_once(stack:
     for _ in range(2):  # a client retrying: the same answer, one refund
         status, body = stack.call("POST", path, token=stack.token("cat"))
         assert (status, body["status"]) == (202, "CANCELLED"), body
+    # as curl sends it: no body, so no content type
+    bare = urllib.request.Request(stack.url + path, method="POST")
+    bare.add_header("Authorization", f"Bearer {stack.token('cat')}")
+    with urllib.request.urlopen(bare, timeout=60) as answer:
+        assert (answer.status, json.loads(answer.read())["status"]) == (202, "CANCELLED")
     done = stack.wait_for(
         f"/orders/{cat}",
         lambda o: o["payments"] and o["payments"][0]["refunded_cents"] == 2500,
