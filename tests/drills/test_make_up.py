@@ -112,8 +112,10 @@ def test_dynamodb_local_killed_mid_sale_is_restarted_and_the_sale_goes_on(tmp_pa
             f"kill -9 of DynamoDB Local: first order accepted {recovery:.1f} s later; "
             f"answers {dict(seen)}; {len(after)} orders accepted after it, all confirmed"
         )
+        # Never a 500. A 503 comes only if a request outlasts the API's own retries, which a
+        # fast restart may not let happen (the 503 itself: tests/unit/api/test_store_unreachable).
         assert 500 not in seen and set(seen) <= {202, 503}
-        assert seen[503] > 0 and retry_after  # the outage was seen, and answered 503
+        assert all(retry_after) if seen[503] else not retry_after
         assert log.count("DynamoDB Local exited (code -9)") == 1
         assert log.count("DynamoDB Local is back") == 1
         # one line per process and change, not one per failed call
