@@ -68,7 +68,13 @@ def list_(ctx: typer.Context, queue: str | None = QUEUE, limit: int = LIMIT) -> 
         f"{len(rows)} parked messages",
         ["queue", "message", "parked at", "reason", "body"],
         [
-            [r["queue"], r["message_id"], r["parked_at"][:23], r["reason"], _short(r["body"])]
+            [
+                r["queue"],
+                r["message_id"],
+                r["parked_at"][:23],
+                r["reason"].splitlines()[0],  # the rest: `dlq show`
+                _short(r["body"]),
+            ]
             for r in rows
         ],
     )
@@ -88,8 +94,11 @@ def show(ctx: typer.Context, queue: str | None = QUEUE, limit: int = LIMIT) -> N
         return
     for r in rows:
         console.print(f"[bold]── {r['queue']}: {r['message_id']}[/]", soft_wrap=True)
-        for key in ("parked_at", "reason", "attributes"):
-            console.print(f"{key}: {r[key]}", markup=False, highlight=False, soft_wrap=True)
+        fields = {"parked at": r["parked_at"], "reason": r["reason"]}
+        fields["attributes"] = {k: v for k, v in r["attributes"].items() if k != "reason"}
+        for key, value in fields.items():
+            if value:
+                console.print(f"{key}: {value}", markup=False, highlight=False, soft_wrap=True)
         if isinstance(r["body"], str):
             console.print(r["body"], markup=False, highlight=False, soft_wrap=True)
         else:
@@ -118,7 +127,7 @@ def redrive(
     with spinner if waiting() and not ctx.obj.output.as_json else contextlib.nullcontext():
         moved = send_back(client, chosen)
     left = depth(client, chosen.dead_letters)["waiting"]
-    result = {"queue": chosen.name, "redriven": moved, "to": chosen.source, "still_parked": left}
+    result = {"queue": chosen.name, "redriven": moved, "to": chosen.source, "parked_now": left}
     ctx.obj.output.emit(result, f"sent back to {chosen.source}: {moved}; parked now: {left}")
 
 
