@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -55,3 +56,45 @@ def test_a_stream_batch_given_up_by_lambda_or_the_local_poller() -> None:
 def test_no_reason_given_means_the_redrive_policy_moved_it() -> None:
     message = {"Body": "whatever", "Attributes": {"ApproximateReceiveCount": "6"}}
     assert "redrive policy" in reason_of(message) and "6 times" in reason_of(message)
+
+
+def test_with_aws_the_queues_and_tables_come_from_the_stacks_outputs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    from infra.cli.queues import aws_queues
+
+    cloudformation = boto3.client("cloudformation", region_name="eu-west-1")
+    queues = {
+        "payment": {"queue": "https://sqs/p", "dead_letters": "https://sqs/p-dlq"},
+        "indexer": {"dead_letters": "https://sqs/i-dlq"},
+    }
+    outputs = {"Queues": json.dumps(queues), "EventTableName": "SeatLedger-Events-1"}
+    stub = Stubber(cloudformation)
+    stub.add_response(
+        "describe_stacks",
+        {
+            "Stacks": [
+                {
+                    "StackName": "Mine",
+                    "CreationTime": "2026-01-01T00:00:00Z",
+                    "StackStatus": "CREATE_COMPLETE",
+                    "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
+                }
+            ]
+        },
+        {"StackName": "Mine"},
+    )
+    monkeypatch.setattr(boto3, "client", lambda service: cloudformation)
+    monkeypatch.setenv("SEATLEDGER_STACK", "Mine")
+    monkeypatch.setenv("DYNAMODB_TABLE", "")  # restored after: the command sets it
+    monkeypatch.delenv("DYNAMODB_TABLE")
+    with stub:
+        found = aws_queues()
+    assert [(q.name, q.dead_letters, q.source) for q in found] == [
+        ("payment", "https://sqs/p-dlq", "https://sqs/p"),
+        ("indexer", "https://sqs/i-dlq", None),
+    ]
+    assert os.environ["DYNAMODB_TABLE"] == "SeatLedger-Events-1"
