@@ -13,7 +13,8 @@ from infra.cli import bus, demo, dlq, history, query, replay, status, token
 from infra.cli.common import Exit, Output, fail
 
 app = typer.Typer(
-    help="Event history, replay, queries and test events for the seatledger ledger. `token` and "
+    help="Event history, replay, queries, dead letters, status and test events for the seatledger "
+    "ledger. `token` and "
     "`demo` go through the API (with a bearer token); the others are operator tools that use "
     "the stack's tables and bus directly.",
     no_args_is_help=True,
@@ -27,7 +28,7 @@ class Context:
     aws: bool
 
 
-JSON_HELP = "Machine-readable output."
+JSON_HELP = "Machine-readable output (before or after the subcommand)."
 
 
 def show_version(value: bool) -> None:
