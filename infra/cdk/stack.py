@@ -113,6 +113,18 @@ class SeatLedgerStack(Stack):
         CfnOutput(self, "EventTableName", value=self.storage.events.table_name)
         CfnOutput(self, "IndexTableName", value=self.storage.index.table_name)
         CfnOutput(self, "EventBusName", value=self.bus.bus.event_bus_name)
+        CfnOutput(self, "Queues", value=self.to_json_string(self._queues()))
+
+    def _queues(self) -> dict[str, dict[str, str]]:
+        """Each consumer's queue and dead-letter queue, for `seatledger dlq` and `status`."""
+        queues = {
+            c.spec.name: {"queue": c.queue.queue_url, "dead_letters": c.dead_letters.queue_url}
+            for c in self.consumers
+        }
+        queues["stream-forwarder"] = {"dead_letters": self.forwarder.on_failure.queue_url}
+        queues["indexer"] = {"dead_letters": self.indexer.on_failure.queue_url}
+        queues["catch-up"] = {"dead_letters": self.catch_up.dead_letters.queue_url}
+        return queues
 
     def _environment(self) -> dict[str, str]:
         """Every table, the bus, the index's shape and the payment deadline by the names

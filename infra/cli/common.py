@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from infra.dynamodb_local import PROJECT_ROOT
 from infra.untrusted import printable
@@ -27,8 +28,23 @@ OPERATOR_NOTE = (
     "(or the local stack's), not through the API: no token is asked for and every customer's "
     "data is visible. Keep those credentials to operators."
 )
-console = Console()
-errors = Console(stderr=True)
+NO_WRAP = 10_000  # columns when not a terminal: piped output is read by programs, not eyes
+
+
+def _console(stderr: bool = False) -> Console:
+    out = Console(stderr=stderr)
+    if not out.is_terminal:  # Rich wraps at 80 columns off a terminal: it would split UUIDs
+        out.width = NO_WRAP
+    return out
+
+
+console = _console()
+errors = _console(stderr=True)
+
+
+def waiting() -> bool:
+    """Whether to show progress: only to a person watching stderr."""
+    return errors.is_terminal
 
 
 class Exit(IntEnum):
@@ -100,7 +116,12 @@ def shown(value: Any) -> str:
 
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
-    out = Table(title=shown(title), title_justify="left")
+    # Off a terminal a title would wrap at the table's width, splitting the ids it names.
+    heading = printable(title)
+    titled: str | Text = escape(heading)
+    if not console.is_terminal:
+        titled = Text(heading, no_wrap=True, overflow="ignore")
+    out = Table(title=titled, title_justify="left")
     for column in columns:
         out.add_column(column)
     for row in rows:

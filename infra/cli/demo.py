@@ -18,7 +18,7 @@ from typing import Any
 
 import typer
 
-from infra.cli.common import TOKEN_VAR, Exit, console, fail, table, use_stack
+from infra.cli.common import TOKEN_VAR, Exit, console, errors, fail, table, use_stack, waiting
 from infra.cli.token import bearer
 
 SEAT = "north-A-1"
@@ -122,10 +122,11 @@ def demo(
             "(the deployed stack's API URL)",
         )
     api = Api(url)
-    tokens = {
-        who: bearer(ctx.obj.aws, who, organizer=who == ORGANIZER)
-        for who in (ORGANIZER, *(b[0] for b in BUYERS))
-    }
+    # Fresh customers each run: a customer's orders (and idempotency keys) outlive the run.
+    run = uuid.uuid4().hex[:8]
+    customer_ids = {b[0]: f"{b[0]}-{run}" for b in BUYERS}
+    tokens = {ORGANIZER: bearer(ctx.obj.aws, ORGANIZER, organizer=True)}
+    tokens |= {who: bearer(ctx.obj.aws, ident) for who, ident in customer_ids.items()}
 
     def say(text: str) -> None:
         if not out.as_json:
@@ -159,12 +160,13 @@ def demo(
                 "seats": [SEAT],
                 "payment_token": token,
             },
-            key=f"demo-{customer}",
+            key=f"demo-{run}-{customer}",  # also fresh when one token places both
             token=tokens[customer],
         )
         placed[customer] = answer["order_id"]
         say(
-            f"[bold]{step}.[/] {customer.title()} orders {SEAT} paying with {token} ({note}): "
+            f"[bold]{step}.[/] {customer.title()} ({customer_ids[customer]}) orders {SEAT} "
+            f"paying with {token} ({note}): "
             f"order [cyan]{answer['order_id']}[/] is [bold]{answer['status']}[/]"
             f" ({MEANING.get(answer['status'], 'settled at once')})"
         )
@@ -174,8 +176,8 @@ def demo(
     )
     deadline = time.monotonic() + timeout
     orders = {}
-    spinner = console.status("waiting for both orders to be final")
-    with contextlib.nullcontext() if out.as_json else spinner:
+    spinner = errors.status("waiting for both orders to be final")
+    with contextlib.nullcontext() if out.as_json or not waiting() else spinner:
         for customer, order_id in placed.items():
             orders[customer] = api.wait(
                 f"/orders/{order_id}",

@@ -22,7 +22,16 @@ from domain.application import Ticketing
 from domain.base import Aggregate, DomainEvent
 from domain.contract import EVENT_TYPES, PAYLOADS
 from domain.errors import UnknownOrder, UnknownShow
-from infra.cli.common import Exit, console, errors, fail, operator_help, table, use_stack
+from infra.cli.common import (
+    Exit,
+    console,
+    errors,
+    fail,
+    operator_help,
+    table,
+    use_stack,
+    waiting,
+)
 
 # Aggregate attributes that must never be shown (the card token), whichever event set them.
 PRIVATE = frozenset().union(*(getattr(c, "private_fields", ()) for c in EVENT_TYPES.values()))
@@ -252,7 +261,8 @@ def log(
     show_log = ShowLog(app, ident)
     rows: list[dict[str, Any]] = []
     try:
-        with Progress(console=errors, transient=True, disable=out.as_json) as progress:
+        quiet = out.as_json or not waiting()
+        with Progress(console=errors, transient=True, disable=quiet) as progress:
             task = progress.add_task("reading the index", total=app.recorder.max_notification_id())
             for count, page in show_log.until_head():
                 rows += [r for r in page if r["position"] >= start]

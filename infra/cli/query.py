@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from domain.errors import UnknownShow
-from infra.cli.common import OPERATOR_NOTE, Exit, fail, read_models, table, use_stack
+from infra.cli.common import OPERATOR_NOTE, Exit, errors, fail, read_models, table, use_stack
 from infra.cli.history import open_app, parse_id, short, when
 from infra.readmodels.queries import ORDER_FIELDS
 
@@ -93,8 +93,6 @@ def orders(
         (_public(i, ORDER_FIELDS) for i in read_models().orders_of(customer)),
         key=lambda i: str(i.get("placed_at")),
     )
-    if not items:
-        fail(Exit.NOT_FOUND, f"no orders for customer {customer!r} {LAG}")
     listing = table(
         f"orders of {customer}",
         ["order", "seats", "amount", "status", "placed at"],
@@ -110,6 +108,8 @@ def orders(
         ],
     )
     listing.columns[0].overflow = "fold"  # whole ids, even when narrow: `query order` takes them
+    if not items:  # none is an answer, not an error
+        errors.print(f"no orders for customer {customer!r} {LAG}", soft_wrap=True)
     out.emit(items, listing)
 
 

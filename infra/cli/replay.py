@@ -15,7 +15,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from infra.cli.common import Exit, fail, operator_help, table, use_stack
+from infra.cli.common import Exit, errors, fail, operator_help, table, use_stack, waiting
 from projections.views import VIEWS
 
 
@@ -68,7 +68,8 @@ def replay(
         TimeRemainingColumn(),
     )
     results: list[Any] = []
-    with Progress(*columns, disable=ctx.obj.output.as_json, transient=False) as bar:
+    quiet = ctx.obj.output.as_json or not waiting()
+    with Progress(*columns, console=errors, disable=quiet, transient=False) as bar:
         tasks = {view.name: bar.add_task(view.name, total=None, rate=0.0) for view in views}
 
         def progress(name: str, position: int, head: int) -> None:

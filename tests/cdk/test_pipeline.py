@@ -278,3 +278,21 @@ def test_catch_up_runs_every_minute_one_run_at_a_time(synth: Synthesized) -> Non
     ]
     assert permission["Principal"] == "events.amazonaws.com"
     assert permission["SourceArn"] == arn(schedule_id)
+
+
+def test_the_queues_output_names_each_queue_and_where_its_dead_letters_go_back(
+    synth: Synthesized,
+) -> None:
+    """`seatledger --aws dlq|status` finds the queues through this output alone."""
+    outputs = json.loads(synth.template_path.read_text())["Outputs"]
+    separator, parts = outputs["Queues"]["Value"]["Fn::Join"]
+    # Each queue URL as its logical id, so the output reads as the JSON the command parses.
+    text = separator.join(p if isinstance(p, str) else p["Ref"] for p in parts)
+    queues = json.loads(text)
+    assert set(queues) == {r.name for r in RULES} | {"stream-forwarder", "indexer", "catch-up"}
+    named = {q for entry in queues.values() for q in entry.values()}
+    assert named == set(synth.of_type("AWS::SQS::Queue"))  # every queue, each once
+    for rule in RULES:
+        queue = synth.resources[queues[rule.name]["queue"]]["Properties"]
+        target = queue["RedrivePolicy"]["deadLetterTargetArn"]
+        assert target == arn(queues[rule.name]["dead_letters"])

@@ -17,7 +17,8 @@ def test_demo_sells_the_seat_once_to_b_and_charges_once(stack: Api) -> None:
     alice, bob = summary["orders"]
     assert (alice["customer"], alice["status"]) == ("alice", "PAYMENT_FAILED")
     assert (bob["customer"], bob["status"]) == ("bob", "CONFIRMED")
-    assert (alice["customer_id"], bob["customer_id"]) == ("alice", "bob")  # their own tokens
+    run = alice["customer_id"].removeprefix("alice-")  # fresh customers, with their own tokens
+    assert (alice["customer_id"], bob["customer_id"]) == (f"alice-{run}", f"bob-{run}")
     seat = next(s for s in summary["seat_map"] if s["label"] == summary["seat"])
     assert (seat["status"], seat["order_id"]) == ("SOLD", bob["order_id"])
     assert [s["status"] for s in summary["seat_map"]].count("FREE") == 9
@@ -36,6 +37,11 @@ def test_demo_sells_the_seat_once_to_b_and_charges_once(stack: Api) -> None:
     text = " ".join(told.stdout.split())
     shown = re.search(r"organizer creates show ([0-9a-f-]{36})", text)
     assert shown is not None and shown.group(1) != summary["show_id"]
+    # New customers and orders: not the first run's, which a second run once answered with.
+    again = re.findall(r"\((alice-\w+|bob-\w+)\) orders .*? order ([0-9a-f-]{36})", text)
+    assert len(again) == 2
+    assert not {c for c, _ in again} & {alice["customer_id"], bob["customer_id"]}
+    assert not {o for _, o in again} & {alice["order_id"], bob["order_id"]}
     for words in (
         "PAYMENT_FAILED",
         "CONFIRMED",
