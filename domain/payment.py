@@ -55,6 +55,7 @@ class Payment(Aggregate):
         self.attempts = 0
         self.result: CaptureResult | None = None
         self.expired = False
+        self.captured_late = False  # captured after the deadline: refunded, never confirming
         self.refunded_cents: int | None = None  # None: no refund made
 
     @classmethod
@@ -78,12 +79,16 @@ class Payment(Aggregate):
         self._refuse_if_settled()
         self.trigger_event(PaymentTimedOut, attempt=self.attempts)
 
-    def record(self, result: CaptureResult, reason: str = "card_declined") -> None:
-        """The gateway's answer; after a timeout it may come from a later call or a webhook."""
+    def record(
+        self, result: CaptureResult, reason: str = "card_declined", *, late: bool = False
+    ) -> None:
+        """The gateway's answer; after a timeout it may come from a later call or a webhook.
+        A capture after the order's deadline (`late`, or once expired) is to be refunded."""
         self._refuse_if_settled()
         if result is CaptureResult.CAPTURED:
+            late = late or self.expired
             self.trigger_event(
-                PaymentCaptured, order_id=self.order_id, attempt=self.attempts, late=self.expired
+                PaymentCaptured, order_id=self.order_id, attempt=self.attempts, late=late
             )
         else:
             self.trigger_event(
@@ -115,6 +120,7 @@ class Payment(Aggregate):
                 pass  # unanswered: the next attempt uses the same gateway key
             case PaymentCaptured():
                 self.result = CaptureResult.CAPTURED
+                self.captured_late = event.late
             case PaymentDeclined():
                 self.result = CaptureResult.DECLINED
             case PaymentExpired():

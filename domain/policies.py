@@ -31,7 +31,7 @@ def react(event: DomainEvent) -> list[Command]:
     match event:
         case OrderAllocated():
             return [StartPayment(order_id=event.originator_id), *_deadline(event)]
-        case PaymentCaptured() if event.late:
+        case PaymentCaptured() if event.late:  # the order fails at its deadline (ExpireOrder)
             return [RefundPayment(payment_id=event.originator_id)]
         case PaymentCaptured():
             return [ConfirmOrder(order_id=event.order_id, payment_id=event.originator_id)]

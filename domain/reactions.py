@@ -63,10 +63,17 @@ class Reactions(Application[UUID]):
                 raise UnknownPayment(f"No payment {payment_id}")
             if payment.result is not None:
                 return
-            payment.record(result, reason)
+            payment.record(result, reason, late=self._past_deadline(payment))
             self.save(payment)
 
         self._retry(attempt)
+
+    def _past_deadline(self, payment: Payment) -> bool:
+        """Whether an answer arriving now comes after the order's payment deadline."""
+        if payment.expired:
+            return True
+        order = self._find(Order, payment.order_id) if payment.order_id else None
+        return order is not None and order.pay_by is not None and self.clock() >= order.pay_by
 
     def _start_payment(self, order_id: UUID) -> None:
         if self.gateway is None:
@@ -74,7 +81,7 @@ class Reactions(Application[UUID]):
         opened = self._retry(lambda: self._open_attempt(order_id))
         if opened is None:
             return
-        payment, token = opened
+        payment, token, pay_by = opened
         try:
             # The payment id is the gateway key: a redelivered command never charges twice.
             result = self.gateway.capture(payment.gateway_key, token, payment.amount_cents)
@@ -82,12 +89,13 @@ class Reactions(Application[UUID]):
             self._retry(lambda: self._record_timeout(payment.id))
             raise  # the command is retried later, with the same key
         try:  # on the payment just saved: no second read in the usual case
-            payment.record(result)
+            # An answer after the deadline does not stand, however the charge began.
+            payment.record(result, late=pay_by is not None and self.clock() >= pay_by)
             self.save(payment)
         except IntegrityError:  # another attempt recorded something meanwhile: read again
             self.record_payment_outcome(payment.id, result)
 
-    def _open_attempt(self, order_id: UUID) -> tuple[Payment, str] | None:
+    def _open_attempt(self, order_id: UUID) -> tuple[Payment, str, datetime | None] | None:
         order = self._find(Order, order_id)
         if order is None or order.status != OrderStatus.ALLOCATED:
             return None  # only an order holding all its seats is charged
@@ -100,7 +108,7 @@ class Reactions(Application[UUID]):
             return None
         payment.attempt()  # recorded before the charge, so a crash leaves a trace
         self.save(payment)
-        return payment, order.card_token
+        return payment, order.card_token, order.pay_by
 
     def _record_timeout(self, payment_id: UUID) -> None:
         payment = self._find(Payment, payment_id)
@@ -115,6 +123,8 @@ class Reactions(Application[UUID]):
             return None
         if payment is None or payment.order_id != order.id or payment.result is not result:
             return None
+        if payment.captured_late:
+            return None  # a capture after the deadline never confirms: ExpireOrder fails it
         return order
 
     def _confirm(self, order_id: UUID, payment_id: UUID) -> None:
@@ -146,9 +156,10 @@ class Reactions(Application[UUID]):
         payment = self._find(Payment, payment_id_for(order.id)) or Payment.start(
             order.id, order.amount_cents
         )
-        if payment.result is not None:
+        if payment.result is not None and not payment.captured_late:
             return  # answered in time: ConfirmOrder or FailOrder settles the order
-        payment.expire()
+        if payment.result is None:
+            payment.expire()
         order.expire(payment.id, now)
         self.save(order, payment, *self._release(order, self._seats_of(order)))
 
@@ -159,7 +170,8 @@ class Reactions(Application[UUID]):
         if payment is None or payment.refunded_cents is not None or payment.order_id is None:
             return
         order = self._find(Order, payment.order_id)
-        if not payment.expired and (order is None or order.status != OrderStatus.CANCELLED):
+        owed = payment.expired or payment.captured_late
+        if not owed and (order is None or order.status != OrderStatus.CANCELLED):
             return
         if self.gateway is None:
             raise RuntimeError("Ticketing was built without a payment gateway")

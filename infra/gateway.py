@@ -15,8 +15,11 @@ from __future__ import annotations
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from eventsourcing.persistence import OperationalError
 
 from domain.payment import CaptureResult, GatewayTimeout, PaymentGateway
 from infra.dynamodb.client import call_with_retry
@@ -150,6 +153,7 @@ class DynamoDBChargeStore(ChargeStore):
             "result": {"S": charge.result.value},
             "at": {"N": str(time.time_ns())},
         }
+        sleeps = self.backoff.sleeps()
         while True:
             try:
                 self._write(
@@ -160,16 +164,17 @@ class DynamoDBChargeStore(ChargeStore):
                 )
                 return charge, True
             except self.client.exceptions.TransactionCanceledException as e:
-                reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
+                reasons = _reasons(e)
                 if reasons[:1] == ["ConditionalCheckFailed"]:  # charged before
                     stored = self._get(charge.key)
                     assert stored is not None
                     return _charge(stored), False
                 if reasons[1:2] == ["ConditionalCheckFailed"]:  # the key was refunded first
                     return _refused(charge), False
-                # A transaction on the same items at the same moment: decide again.
+                _again(sleeps, e)  # a transaction on the same items at once: decide again
 
     def refund_once(self, key: str) -> Refund:
+        sleeps = self.backoff.sleeps()
         while True:
             done = self._get(REFUND + key)
             if done is not None:
@@ -198,8 +203,10 @@ class DynamoDBChargeStore(ChargeStore):
                     ]
                 )
                 return _refund(refund)
-            except self.client.exceptions.TransactionCanceledException:
-                continue  # a capture or refund of this key came first: decide again
+            except self.client.exceptions.TransactionCanceledException as e:
+                if "ConditionalCheckFailed" not in _reasons(e):
+                    _again(sleeps, e)
+                # else a capture or refund of this key came first: decide again
 
     def all(self) -> list[Charge]:
         items = [i for i in self._scan() if "kind" not in i]
@@ -236,6 +243,21 @@ class DynamoDBChargeStore(ChargeStore):
 
 
 REFUND = "refund#"
+TRANSIENT_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+
+
+def _reasons(error: Any) -> list[str | None]:
+    return [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+
+
+def _again(sleeps: Iterator[float], error: Any) -> None:
+    """Wait before deciding again after a transient cancellation; raise anything else."""
+    if not set(_reasons(error)) - {"None", None} <= TRANSIENT_REASONS:
+        raise error
+    try:
+        time.sleep(next(sleeps))
+    except StopIteration:
+        raise OperationalError(f"The charge table stays busy: {error}") from error
 
 
 def _charge(item: dict[str, Any]) -> Charge:

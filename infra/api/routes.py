@@ -62,10 +62,9 @@ DEV_ROUTES = "SEATLEDGER_DEV_ROUTES"  # set by `make up` only: never on AWS
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 # What the payment of an order in a final status must show; a payment view that lags the
 # orders view shows less, and the order's answer then reads the payment from the store.
-# What an order's status says of its payment: a payments view that lags behind is read again.
 SETTLED_PAYMENT = {
     "CONFIRMED": {"CAPTURED"},
-    "PAYMENT_FAILED": {"DECLINED", "EXPIRED"},
+    "PAYMENT_FAILED": {"DECLINED", "EXPIRED", "CAPTURED"},  # CAPTURED: late, refunded
     "CANCELLED": {"CAPTURED"},
 }
 REFUSALS = {

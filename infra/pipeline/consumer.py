@@ -80,7 +80,11 @@ class QueueConsumer:
                 self.metrics.add_metric("PoisonMessages", MetricUnit.Count, 1)
                 outcome[mid] = None
             elif isinstance(result, NotYetDue) and self.deferrals is not None:
-                self.deferrals.defer(bodies[mid], result.due, event_ids[mid])
+                try:
+                    self.deferrals.defer(bodies[mid], result.due, event_ids[mid])
+                except Exception as e:  # noqa: BLE001 - this message fails, the batch goes on
+                    outcome[mid] = e
+                    continue
                 self.metrics.add_metric("Deferred", MetricUnit.Count, 1)
                 outcome[mid] = None
         done = sum(1 for result in outcome.values() if result is None)

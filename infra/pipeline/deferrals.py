@@ -42,9 +42,10 @@ class Deferrals:
             raise RuntimeError("No DEADLINE_QUEUE_ARN: cannot put a delivery off")
         # at() takes whole seconds: round up, so it never comes early.
         at = (due.astimezone(UTC) + timedelta(seconds=1)).replace(microsecond=0)
+        name = f"due-{event_id}"
         try:
             self.client.create_schedule(
-                Name=f"due-{event_id}",
+                Name=name,
                 GroupName=self.group,
                 ScheduleExpression=f"at({at:%Y-%m-%dT%H:%M:%S})",
                 ScheduleExpressionTimezone="UTC",
@@ -55,6 +56,23 @@ class Deferrals:
         except ClientError as e:
             if error_code(e) != "ConflictException":
                 raise
+            self._check_pending(name)
+
+    def _check_pending(self, name: str) -> None:
+        """A schedule of that name exists: fine while it is still to fire. One that has fired
+        (and is not deleted yet) will not fire again: fail, so the delivery is tried later."""
+        try:
+            found = self.client.get_schedule(Name=name, GroupName=self.group)
+        except ClientError as e:
+            if error_code(e) == "ResourceNotFoundException":
+                raise AlreadyFired(f"{name} fired meanwhile: deliver again later") from e
+            raise
+        if due_time(found["ScheduleExpression"]) <= datetime.now(UTC):
+            raise AlreadyFired(f"{name} has fired: deliver again later")
+
+
+class AlreadyFired(Exception):
+    """The delivery came back early once more; its queue's redelivery will bring it again."""
 
 
 def due_time(expression: str) -> datetime:

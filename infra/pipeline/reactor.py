@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from domain.application import Ticketing
 
 log = logging.getLogger(__name__)
+
+
+class WaitingBehind(Exception):  # noqa: N818 - an outcome: retried with the event before it
+    """Not run: an earlier event of the same aggregate failed (or was put off) first."""
+
+
 POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="reactor")
 
 
@@ -57,7 +63,7 @@ class Reactor:
         failed: Exception | None = None
         for i in sorted(range(len(delivered)), key=lambda i: delivered[i].aggregate_version):
             if failed is not None:  # keep this aggregate's order: the rest is retried later
-                results[i] = failed
+                results[i] = WaitingBehind(f"an earlier event of its aggregate failed: {failed!r}")
                 continue
             try:
                 self.run(delivered[i])
