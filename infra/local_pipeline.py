@@ -20,10 +20,12 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import boto3
 
 from infra.dynamodb.client import ensure_table
+from infra.dynamodb.reads import paged_items
 from infra.local_aws import Provisioned, QueueRef, provision
 from infra.rules import RULES
 from infra.runners.lambda_runtime import Handler
@@ -212,3 +214,35 @@ class LocalPipeline:
                 quiet = 0
                 if moved == 0:
                     time.sleep(0.2)  # a failed message is invisible until its timeout ends
+
+
+def redeliver_deadlines(settings: Settings, queue_url: str, sqs: Any) -> int:
+    """moto keeps EventBridge Scheduler's schedules in memory: after a restart, each order still
+    waiting for its payment gets its `OrderAllocated` delivered again to the deadline queue,
+    where the reallocation consumer schedules its deadline anew (or expires it, if past).
+    Orders are found in the live orders view; returns how many were sent."""
+    from domain.contract import to_detail
+    from domain.events import OrderAllocated
+    from infra.pipeline.deferrals import bus_event_body
+    from infra.readmodels.catalog import Catalog
+    from infra.wiring import dynamodb, ticketing
+
+    client = dynamodb()
+    table = Catalog(client, settings).live().orders_table
+    waiting = paged_items(
+        client.scan,
+        TableName=table,
+        FilterExpression="#s = :allocated",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":allocated": {"S": "ALLOCATED"}},
+        ProjectionExpression="order_id",
+    )
+    app, sent = ticketing(settings), 0
+    for item in waiting:
+        events = app.events.get(UUID(item["order_id"]["S"]))
+        allocated = [e for e in events if isinstance(e, OrderAllocated)]
+        if allocated:
+            body = bus_event_body(to_detail(app.name, allocated[-1]))
+            sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+            sent += 1
+    return sent

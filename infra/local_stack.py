@@ -128,7 +128,12 @@ def run_services(
     from infra.local_auth import JWKS_PATH, ensure_key
     from infra.local_aws import ENDPOINT_VARS
     from infra.local_functions import API_FD, RESOURCES
-    from infra.local_pipeline import LOCAL_SCHEDULER_ROLE, LocalPipeline, provision_all
+    from infra.local_pipeline import (
+        LOCAL_SCHEDULER_ROLE,
+        LocalPipeline,
+        provision_all,
+        redeliver_deadlines,
+    )
     from infra.settings import ENV_VARS, Settings
     from infra.wiring import dynamodb
 
@@ -153,6 +158,8 @@ def run_services(
         sqs = boto3.client("sqs")
         indexed = LocalPipeline(settings, resources, data_dir / "checkpoints", sqs).drain_index()
         log.info("index caught up with the stream (%d records)", indexed)
+        if waiting := redeliver_deadlines(Settings.from_env(), reallocation.url, sqs):
+            log.info("payment deadlines scheduled again for %d orders (moto forgot them)", waiting)
         for function in FUNCTIONS:
             children.start(function)
         for _ in range(max(1, ports.api_workers)):

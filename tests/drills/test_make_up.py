@@ -181,3 +181,39 @@ def test_a_port_in_use_is_one_line_and_no_other_database(tmp_path: Path, which: 
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("make up: ") and ports[which] in last and which in last, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_payment_deadline_pending_at_a_stop_still_passes_after_the_next_start(
+    tmp_path: Path,
+) -> None:
+    ports = {"SEATLEDGER_API_PORT": str(free_port()), "SEATLEDGER_DYNAMODB_PORT": str(free_port())}
+    settings = {**ports, "PAYMENT_DEADLINE_SECONDS": "15"}
+    api = Api(f"http://127.0.0.1:{ports['SEATLEDGER_API_PORT']}", tmp_path)
+    process, _ = start(tmp_path, **settings)
+    try:
+        # GIVEN an order whose card network never answers, its deadline scheduled in moto
+        show = new_show(api, 1)
+        status, answer = api.call(
+            "POST",
+            f"/shows/{show}/orders",
+            {"seats": ["A-1"], "payment_token": "tok_noAnswer"},
+            {"Idempotency-Key": "k"},
+            token=api.token("ann"),
+        )
+        assert status == 202, answer
+        order = answer["order_id"]
+        api.wait_for(f"/orders/{order}", lambda o: o["status"] == "ALLOCATED", 60, api.organizer)
+    finally:
+        stop(process)  # moto, and the schedule with it, is gone
+    # WHEN the stack starts again THEN the deadline still passes, and the order fails for it
+    process, _ = start(tmp_path, **settings)
+    try:
+        done = api.wait_for(
+            f"/orders/{order}", lambda o: o["status"] == "PAYMENT_FAILED", 120, api.organizer
+        )
+        assert done["failure_reason"] == "deadline"
+        assert (
+            "payment deadlines scheduled again for 1 orders" in (tmp_path / "stack.log").read_text()
+        )
+    finally:
+        stop(process)
