@@ -28,6 +28,7 @@ class Endpoint:
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/", public=True),  # the seat map page
     Endpoint("GET", "/openapi.json", public=True),
+    Endpoint("GET", "/docs", public=True),  # Swagger UI over the spec
     Endpoint("GET", "/shows", public=True),  # a box office lists its shows to anyone
     Endpoint("GET", "/shows/{show_id}", public=True),
     Endpoint("GET", "/shows/{show_id}/seats", public=True),

@@ -131,6 +131,8 @@ def build_resolver() -> APIGatewayRestResolver:
             )
         },
     )
+    # The docs page: Swagger UI over the same spec, its script and styles served inline (no CDN).
+    api.enable_swagger(path="/docs", compress=True)  # title, schemes: from configure_openapi
     install_error_handlers(api)
 
     def caller() -> Caller:

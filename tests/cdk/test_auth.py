@@ -12,6 +12,7 @@ from tests.cdk.conftest import Synthesized, arn, ref
 PUBLIC = {
     ("GET", "/"),
     ("GET", "/openapi.json"),
+    ("GET", "/docs"),
     ("GET", "/shows"),
     ("GET", "/shows/{show_id}"),
     ("GET", "/shows/{show_id}/seats"),

@@ -78,6 +78,7 @@ FUNCTIONS = ["Api", "StreamForwarder", "Indexer", "CatchUp", *(spec.name for spe
 PUBLIC_METHODS = {
     "Api/RestApi/Default/GET",
     "Api/RestApi/Default/openapi.json/GET",
+    "Api/RestApi/Default/docs/GET",
     "Api/RestApi/Default/shows/GET",
     "Api/RestApi/Default/shows/{show_id}/GET",
     "Api/RestApi/Default/shows/{show_id}/seats/GET",

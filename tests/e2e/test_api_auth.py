@@ -138,6 +138,7 @@ def test_public_routes_need_no_token_and_ignore_a_bad_one(
     assert {e.path for e in public} == {
         "/",
         "/openapi.json",
+        "/docs",
         "/shows",
         "/shows/{show_id}",
         "/shows/{show_id}/seats",

@@ -19,6 +19,7 @@ from tests.unit.api.test_auth import event as with_claims
 PUBLIC = {
     ("GET", "/"),
     ("GET", "/openapi.json"),
+    ("GET", "/docs"),
     ("GET", "/shows"),
     ("GET", "/shows/{show_id}"),
     ("GET", "/shows/{show_id}/seats"),
@@ -192,3 +193,22 @@ def test_a_cursor_the_api_did_not_give_is_422_before_any_table(resolver: Any, cu
     answer = resolver.resolve(raw, LocalContext("api"))
     assert answer["statusCode"] == 422, answer
     assert json.loads(answer["body"])["error"] == "ValidationError"
+
+
+def test_the_docs_page_is_swagger_ui_over_the_spec_with_nothing_from_a_cdn(resolver: Any) -> None:
+    raw: dict[str, Any] = {
+        "httpMethod": "GET",
+        "path": "/docs",
+        "resource": "/{proxy+}",
+        "headers": {},
+        "queryStringParameters": None,
+        "body": None,
+        "isBase64Encoded": False,
+        "requestContext": {"stage": "v1", "path": "/v1/docs"},
+    }
+    answer = resolver.resolve(raw, LocalContext("api"))
+    assert answer["statusCode"] == 200
+    page = answer["body"]
+    assert "SwaggerUIBundle" in page and "https://" not in page.split("<body")[0]
+    assert '"title":"seatledger"' in page.replace(" ", "")
+    assert "/shows/{show_id}/orders" in page and '"bearer"' in page
