@@ -14,6 +14,7 @@ from infra.cdk.api import Api
 from infra.cdk.bus import Bus
 from infra.cdk.catch_up import CatchUp
 from infra.cdk.consumers import RuleConsumer
+from infra.cdk.dashboard import Dashboard
 from infra.cdk.deadlines import Deadlines
 from infra.cdk.environment import ENV_VARS
 from infra.cdk.forwarder import StreamForwarder
@@ -105,6 +106,13 @@ class SeatLedgerStack(Stack):
             environment=environment,
         )
         ApiFirewall(self, "ApiFirewall", stage_arn=self.api.rest_api.deployment_stage.stage_arn)
+        self.dashboard = Dashboard(
+            self,
+            "Dashboard",
+            api=self.api.rest_api,
+            stream_consumers=[self.indexer.handler.function, self.forwarder.handler.function],
+            queues={c.spec.name: (c.queue, c.dead_letters) for c in self.consumers},
+        )
 
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
         CfnOutput(self, "UserPoolId", value=self.users.pool.user_pool_id)

@@ -296,3 +296,26 @@ def test_the_queues_output_names_each_queue_and_where_its_dead_letters_go_back(
         queue = synth.resources[queues[rule.name]["queue"]]["Properties"]
         target = queue["RedrivePolicy"]["deadLetterTargetArn"]
         assert target == arn(queues[rule.name]["dead_letters"])
+
+
+def test_one_dashboard_shows_the_api_the_lags_the_queues_and_the_dead_letters(
+    synth: Synthesized,
+) -> None:
+    (dashboard,) = synth.of_type("AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    titles = [
+        "API latency (ms)",
+        "API errors",
+        "Stream consumers' iterator age (ms)",
+        "Oldest message per queue (s)",
+        "Dead letters waiting",
+        "Messages handled, deliveries put off",
+    ]
+    assert all(title in body for title in titles)
+    for metric in ("Latency", "4XXError", "5XXError", "IteratorAge"):
+        assert f'\\"{metric}\\"' in body, metric
+    for consumer in synth.stack.consumers:
+        for queue in (consumer.queue, consumer.dead_letters):
+            logical = synth.stack.get_logical_id(queue.node.default_child)  # type: ignore[arg-type]
+            assert logical in body, (consumer.spec.name, logical)
+        assert f'\\"service\\",\\"{consumer.spec.name}\\"' in body
