@@ -25,7 +25,6 @@ from uuid import UUID
 import boto3
 
 from infra.dynamodb.client import ensure_table
-from infra.dynamodb.reads import paged_items
 from infra.local_aws import Provisioned, QueueRef, provision
 from infra.rules import RULES
 from infra.runners.lambda_runtime import Handler
@@ -220,29 +219,30 @@ def redeliver_deadlines(settings: Settings, queue_url: str, sqs: Any) -> int:
     """moto keeps EventBridge Scheduler's schedules in memory: after a restart, each order still
     waiting for its payment gets its `OrderAllocated` delivered again to the deadline queue,
     where the reallocation consumer schedules its deadline anew (or expires it, if past).
-    Orders are found in the live orders view; returns how many were sent."""
+    The orders are found in the ordered index (complete once drained; a view may lag) and
+    checked in the store; returns how many were sent."""
     from domain.contract import to_detail
     from domain.events import OrderAllocated
+    from domain.order import Order, OrderStatus
     from infra.pipeline.deferrals import bus_event_body
-    from infra.readmodels.catalog import Catalog
+    from infra.pipeline.follower import readers_of
     from infra.wiring import dynamodb, ticketing
 
-    client = dynamodb()
-    table = Catalog(client, settings).live().orders_table
-    waiting = paged_items(
-        client.scan,
-        TableName=table,
-        FilterExpression="#s = :allocated",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":allocated": {"S": "ALLOCATED"}},
-        ProjectionExpression="order_id",
-    )
-    app, sent = ticketing(settings), 0
-    for item in waiting:
-        events = app.events.get(UUID(item["order_id"]["S"]))
-        allocated = [e for e in events if isinstance(e, OrderAllocated)]
-        if allocated:
-            body = bus_event_body(to_detail(app.name, allocated[-1]))
-            sqs.send_message(QueueUrl=queue_url, MessageBody=body)
-            sent += 1
+    app = ticketing(settings)
+    topic = f"{OrderAllocated.__module__}:{OrderAllocated.__name__}"
+    readers = readers_of(dynamodb(), settings.index_table, app.name, settings.index_partitions)
+    allocated: set[UUID] = set()
+    for reader in readers:
+        position = 0
+        while page := reader.select_notifications(position + 1, 1000):
+            allocated |= {UUID(str(n.originator_id)) for n in page if n.topic == topic}
+            position = page[-1].id
+    sent = 0
+    for order_id in allocated:
+        order: object = app.repository.get(order_id)
+        if not isinstance(order, Order) or order.status != OrderStatus.ALLOCATED:
+            continue
+        event = [e for e in app.events.get(order_id) if isinstance(e, OrderAllocated)][-1]
+        sqs.send_message(QueueUrl=queue_url, MessageBody=bus_event_body(to_detail(app.name, event)))
+        sent += 1
     return sent
