@@ -75,6 +75,9 @@ def speed_up_moto() -> None:
     - it counts every message of a queue to find the queue's retention period, and scans the
       queue twice, a function call per message, to delete one (here once, under the queue's
       lock, replacing the list as moto does).
+
+    And one race: a receive reads a queue's in-flight set while another worker's receive
+    changes it ("Set changed size during iteration", a 500); it is read again until whole.
     """
     import jsonpath_ng.ext
     import moto.core.utils
@@ -120,6 +123,15 @@ def speed_up_moto() -> None:
             queue.deleted_messages.update(found.all_receipt_handles)
             queue._messages = [m for m in queue._messages if m is not found]
 
+    def pending_groups(queue: Any) -> set[str]:  # Queue.pending_message_groups
+        while True:
+            try:
+                pending = list(queue._pending_messages)
+            except RuntimeError:  # changed while being copied: copy again
+                continue
+            return {m.group_id for m in pending if m.group_id is not None}
+
+    moto.sqs.models.Queue.pending_message_groups = property(pending_groups)  # type: ignore[assignment,method-assign]
     moto.sqs.models.Queue.messages = property(visible)  # type: ignore[assignment,method-assign]
     moto.sqs.models.Queue.delete_message = delete  # type: ignore[method-assign,assignment]
     for module in (moto.core.utils, moto.sqs.models):
