@@ -97,10 +97,12 @@ class Order(Aggregate):
         self._require(OrderStatus.ALLOCATED)
         self.trigger_event(OrderPaymentFailed, payment_id=payment_id)
 
+    def past_deadline(self, now: datetime) -> bool:
+        """Whether `now` is at or after the payment deadline (if the order has one)."""
+        return self.pay_by is not None and now >= self.pay_by
+
     def is_overdue(self, now: datetime) -> bool:
-        return (
-            self.status == OrderStatus.ALLOCATED and self.pay_by is not None and now >= self.pay_by
-        )
+        return self.status == OrderStatus.ALLOCATED and self.past_deadline(now)
 
     def expire(self, payment_id: UUID, now: datetime) -> None:
         """The payment deadline passed unanswered: the order fails and gives its seats up."""

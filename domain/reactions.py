@@ -73,7 +73,7 @@ class Reactions(Application[UUID]):
         if payment.expired:
             return True
         order = self._find(Order, payment.order_id) if payment.order_id else None
-        return order is not None and order.pay_by is not None and self.clock() >= order.pay_by
+        return order is not None and order.past_deadline(self.clock())
 
     def _start_payment(self, order_id: UUID) -> None:
         if self.gateway is None:
@@ -81,21 +81,22 @@ class Reactions(Application[UUID]):
         opened = self._retry(lambda: self._open_attempt(order_id))
         if opened is None:
             return
-        payment, token, pay_by = opened
+        payment, order = opened
         try:
             # The payment id is the gateway key: a redelivered command never charges twice.
-            result = self.gateway.capture(payment.gateway_key, token, payment.amount_cents)
+            key, card = payment.gateway_key, order.card_token
+            result = self.gateway.capture(key, card, payment.amount_cents)
         except GatewayTimeout:
             self._retry(lambda: self._record_timeout(payment.id))
             raise  # the command is retried later, with the same key
         try:  # on the payment just saved: no second read in the usual case
             # An answer after the deadline does not stand, however the charge began.
-            payment.record(result, late=pay_by is not None and self.clock() >= pay_by)
+            payment.record(result, late=order.past_deadline(self.clock()))
             self.save(payment)
         except IntegrityError:  # another attempt recorded something meanwhile: read again
             self.record_payment_outcome(payment.id, result)
 
-    def _open_attempt(self, order_id: UUID) -> tuple[Payment, str, datetime | None] | None:
+    def _open_attempt(self, order_id: UUID) -> tuple[Payment, Order] | None:
         order = self._find(Order, order_id)
         if order is None or order.status != OrderStatus.ALLOCATED:
             return None  # only an order holding all its seats is charged
@@ -108,7 +109,7 @@ class Reactions(Application[UUID]):
             return None
         payment.attempt()  # recorded before the charge, so a crash leaves a trace
         self.save(payment)
-        return payment, order.card_token, order.pay_by
+        return payment, order
 
     def _record_timeout(self, payment_id: UUID) -> None:
         payment = self._find(Payment, payment_id)

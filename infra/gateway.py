@@ -23,6 +23,7 @@ from eventsourcing.persistence import OperationalError
 
 from domain.payment import CaptureResult, GatewayTimeout, PaymentGateway
 from infra.dynamodb.client import call_with_retry
+from infra.dynamodb.commit import TRANSIENT_REASONS
 from infra.dynamodb.reads import paged_items
 from infra.retry import Backoff
 
@@ -243,7 +244,6 @@ class DynamoDBChargeStore(ChargeStore):
 
 
 REFUND = "refund#"
-TRANSIENT_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
 
 
 def _reasons(error: Any) -> list[str | None]:
