@@ -234,8 +234,8 @@ def redeliver_deadlines(settings: Settings, queue_url: str, sqs: Any) -> int:
     allocated: set[UUID] = set()
     for reader in readers:
         position = 0
-        while page := reader.select_notifications(position + 1, 1000):
-            allocated |= {UUID(str(n.originator_id)) for n in page if n.topic == topic}
+        while page := reader.select_notifications(position + 1, 1000, topics=[topic]):
+            allocated |= {UUID(str(n.originator_id)) for n in page}
             position = page[-1].id
     sent = 0
     for order_id in allocated:
