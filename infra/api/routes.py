@@ -37,6 +37,7 @@ from infra.api.models import (
     CreateShow,
     OrderAccepted,
     OrderOut,
+    OrderPage,
     PaymentOut,
     PlaceOrder,
     Problem,
@@ -49,6 +50,7 @@ from infra.api.models import (
     ShowOut,
     ShowPage,
 )
+from infra.api.problems import MEDIA_TYPE
 from infra.readmodels.catalog import Catalog
 from infra.readmodels.projector import fold
 from infra.readmodels.queries import ORDER_FIELDS, ReadModels, by_section, decode_cursor
@@ -68,33 +70,53 @@ SETTLED_PAYMENT = {
     "CANCELLED": {"CAPTURED"},
 }
 REFUSALS = {
+    400: "The body is not UTF-8 JSON within bounds",
     401: "No valid bearer token",
     403: "The caller may not do this",
     404: "Not found (or not the caller's to see)",
     409: "Conflicts with the ledger's state",
+    413: "The body is over 10 MB",
+    415: "The body is not application/json",
+    422: "A field, parameter or header is invalid (`errors` lists them)",
+    429: "Too many requests: the gateway's throttle (AWS)",
+    503: "The store is busy or unreachable: retry after Retry-After seconds",
 }
+EVERY_ROUTE = (422, 429, 503)  # a path or query parameter, the gateway's throttle, the store
+WITH_BODY = (400, 413, 415)
 
 
-def _answers(status: int, model: Any, *refusals: int) -> dict[int, OpenAPIResponse]:
-    """The spec's responses of a route: its success and the refusals it can give."""
+def _answers(status: int, model: Any, *refusals: int, **headers: str) -> dict[int, OpenAPIResponse]:
+    """The spec's responses of a route: its success (with the headers it sets, by description)
+    and every refusal it can give, each a problem document."""
     answers: dict[int, OpenAPIResponse] = {
         status: {"description": "Done", "content": {"application/json": {"model": model}}}
     }
-    for code in refusals:
+    if headers:
+        answers[status]["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}}
+            for name, text in headers.items()
+        }
+    for code in sorted({*refusals, *EVERY_ROUTE}):
         answers[code] = {
             "description": REFUSALS[code],
-            "content": {"application/json": {"model": Problem}},
+            "content": {MEDIA_TYPE: {"model": Problem}},
         }
     return answers
 
 
+SHOW_AT = "The show's address: /shows/{show_id}"
+ORDER_AT = "Where to follow the order: /orders/{order_id}"
+
+
 def _cached_answers(model: Any) -> dict[int, OpenAPIResponse]:
     """A seat map's: gzip when asked for, an ETag, and 304 when If-None-Match has it."""
-    answers = _answers(200, model, 404)
-    answers[200]["headers"] = {
-        "ETag": {"description": "Changes when the map does", "schema": {"type": "string"}},
-        "Content-Encoding": {"description": "gzip, if Accept-Encoding allows it"},
-    }
+    answers = _answers(
+        200,
+        model,
+        404,
+        ETag="Changes when the map does",
+        **{"Content-Encoding": "gzip, if Accept-Encoding allows it"},
+    )
     answers[304] = {"description": "Unchanged since the ETag sent in If-None-Match"}
     return answers
 
@@ -138,6 +160,14 @@ def build_resolver() -> APIGatewayRestResolver:
     def caller() -> Caller:
         return caller_of(api.current_event.raw_event)
 
+    def located(path: str) -> dict[str, str]:
+        """A Location header for a resource at `path`, under the stage's prefix if any (the
+        gateway's request path is `/v1/...` when the handler's is `/...`)."""
+        event = api.current_event
+        full = str(event.request_context.path or event.path)
+        prefix = full[: -len(event.path)] if full.endswith(event.path) else ""
+        return {"Location": prefix + path}
+
     def conditional(body: str) -> Response[str]:
         """The body with its ETag, or an empty 304 if the client holds it already."""
         tag = f'W/"{hashlib.sha256(body.encode()).hexdigest()[:32]}"'
@@ -156,7 +186,12 @@ def build_resolver() -> APIGatewayRestResolver:
     def spec() -> Response[str]:
         return Response(200, "application/json", api.get_openapi_json_schema())
 
-    @api.post("/shows", security=BEARER, responses=_answers(201, ShowCreatedOut, 401, 403, 409))
+    @api.post(
+        "/shows",
+        summary="Create a show (organizers)",
+        security=BEARER,
+        responses=_answers(201, ShowCreatedOut, 401, 403, 409, *WITH_BODY, Location=SHOW_AT),
+    )
     def create_show(body: CreateShow) -> Response[ShowCreatedOut]:
         caller().require_organizer()
         app, _, _ = _deps()
@@ -169,12 +204,16 @@ def build_resolver() -> APIGatewayRestResolver:
             sections=body.sections,
             starts_at=body.starts_at,
         )
-        return Response(201, "application/json", ShowCreatedOut(show_id=show_id))
+        created = ShowCreatedOut(show_id=show_id)
+        return Response(201, "application/json", created, located(f"/shows/{show_id}"))
 
     @api.post(
         "/shows/<show_id>/orders",
+        summary="Order seats, in the caller's name",
+        description="The first order received for a seat gets it and is charged; later ones "
+        "wait in line. The answer comes at once; follow `Location` for the outcome.",
         security=BEARER,
-        responses=_answers(202, OrderAccepted, 401, 404, 409),
+        responses=_answers(202, OrderAccepted, 401, 404, 409, *WITH_BODY, Location=ORDER_AT),
     )
     def place_order(
         show_id: Annotated[UUID, Path()],
@@ -197,9 +236,14 @@ def build_resolver() -> APIGatewayRestResolver:
         )
         status = app.get_order(order_id).status.value
         accepted = OrderAccepted(order_id=order_id, status=status)  # type: ignore[arg-type]
-        return Response(202, "application/json", accepted)
+        return Response(202, "application/json", accepted, located(f"/orders/{order_id}"))
 
-    @api.get("/orders/<order_id>", security=BEARER, responses=_answers(200, OrderOut, 401, 404))
+    @api.get(
+        "/orders/<order_id>",
+        summary="An order, with its payment",
+        security=BEARER,
+        responses=_answers(200, OrderOut, 401, 404),
+    )
     def get_order(order_id: Annotated[UUID, Path()]) -> OrderOut:
         who = caller()
         app, views, _ = _deps()
@@ -229,8 +273,9 @@ def build_resolver() -> APIGatewayRestResolver:
 
     @api.post(
         "/orders/<order_id>/cancel",
+        summary="Cancel a confirmed order before the show (its customer)",
         security=BEARER,
-        responses=_answers(202, OrderAccepted, 401, 403, 404, 409),
+        responses=_answers(202, OrderAccepted, 401, 403, 404, 409, *WITH_BODY, Location=ORDER_AT),
     )
     def cancel_order(order_id: Annotated[UUID, Path()]) -> Response[OrderAccepted]:
         """The customer cancels a confirmed order before the show starts: the seats are free
@@ -244,12 +289,13 @@ def build_resolver() -> APIGatewayRestResolver:
             raise Forbidden("Only the order's customer may cancel it")
         app.cancel_order(order_id)
         accepted = OrderAccepted(order_id=order_id, status="CANCELLED")
-        return Response(202, "application/json", accepted)
+        return Response(202, "application/json", accepted, located(f"/orders/{order_id}"))
 
     @api.get(
         "/customers/<customer_id>/orders",
+        summary="A customer's orders, oldest first, a page at a time",
         security=BEARER,
-        responses=_answers(200, list[OrderOut], 401, 403),
+        responses=_answers(200, OrderPage, 401, 403),
     )
     def customer_orders(
         customer_id: Annotated[
@@ -260,20 +306,26 @@ def build_resolver() -> APIGatewayRestResolver:
                 description="A customer id, or `me` for the caller's own",
             ),
         ],
-    ) -> list[OrderOut]:
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    ) -> OrderPage:
         who = caller()
+        after = decode_cursor(cursor) if cursor is not None else None
         customer_id = who.subject if customer_id == ME else customer_id
         if not who.may_read(customer_id):
             # Not 404: the answer is the same for every id but the caller's, so it tells nothing.
             raise Forbidden("A customer may list only their own orders: /customers/me/orders")
         _, views, _ = _deps()
-        items = sorted(views.orders_of(customer_id), key=lambda i: i["placed_at"])
-        return [
+        items, next_cursor = views.orders_of(customer_id, limit, after)
+        listed = [
             OrderOut(**_order_fields(i), failure_reason=i.get("failure_reason"), payments=[])
             for i in items
         ]
+        return OrderPage(orders=listed, next_cursor=next_cursor)
 
-    @api.get("/shows", responses=_answers(200, ShowPage))
+    @api.get(
+        "/shows", summary="Shows, newest first, a page at a time", responses=_answers(200, ShowPage)
+    )
     def shows(
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
         cursor: Annotated[str | None, Query(max_length=1000)] = None,
@@ -292,7 +344,11 @@ def build_resolver() -> APIGatewayRestResolver:
         ]
         return ShowPage(shows=listed, next_cursor=next_cursor)
 
-    @api.get("/shows/<show_id>", responses=_answers(200, ShowOut, 404))
+    @api.get(
+        "/shows/<show_id>",
+        summary="A show: sections, prices and how many seats are free",
+        responses=_answers(200, ShowOut, 404),
+    )
     def show(show_id: Annotated[UUID, Path()]) -> ShowOut:
         app, views, _ = _deps()
         show = app.get_show(show_id)  # from the store, cached: a show never changes
@@ -316,7 +372,12 @@ def build_resolver() -> APIGatewayRestResolver:
             ),
         )
 
-    @api.get("/shows/<show_id>/seats", compress=True, responses=_cached_answers(SeatMapOut))
+    @api.get(
+        "/shows/<show_id>/seats",
+        summary="Every seat of a show: status, price, who holds it",
+        compress=True,
+        responses=_cached_answers(SeatMapOut),
+    )
     def seat_map(show_id: Annotated[UUID, Path()]) -> Response[str]:
         app, views, _ = _deps()
         show = app.get_show(show_id)
@@ -327,6 +388,7 @@ def build_resolver() -> APIGatewayRestResolver:
 
     @api.get(
         "/shows/<show_id>/seats/compact",
+        summary="The seat map in a few bytes per seat",
         compress=True,
         responses=_cached_answers(CompactSeatMapOut),
     )

@@ -2,12 +2,13 @@
 
 One method per route of `infra.api.endpoints`: the public ones open, every other one behind the
 user pool's Cognito authorizer, which refuses a missing or invalid token before the function
-runs and hands it the verified claims. Refusals by the gateway itself carry the API's error
-shape, `{"error", "reason"}`.
+runs and hands it the verified claims. Refusals by the gateway itself are problem documents,
+as the function's are (`infra.api.problems`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from aws_cdk import Duration, RemovalPolicy
@@ -16,6 +17,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.api.endpoints import ENDPOINTS
+from infra.api.problems import MEDIA_TYPE, slug, type_uri
 from infra.cdk.access import grant_tables
 from infra.cdk.functions import LambdaCode, ServiceFunction
 from infra.cdk.nag import suppress
@@ -28,8 +30,8 @@ STAGE = "v1"
 RATE_LIMIT = 200  # requests per second, steady, for the whole stage
 BURST_LIMIT = 400
 AUTHORIZER_CACHE = Duration.minutes(5)  # a token's verdict, reused for this long
-# The gateway's own refusals: id, type, status (None: the gateway's), error, reason (None: the
-# gateway's message). MISSING_AUTHENTICATION_TOKEN is what an unknown route gets.
+# The gateway's own refusals, as problem documents: id, type, status (None: the gateway's), kind,
+# detail (None: the gateway's message). MISSING_AUTHENTICATION_TOKEN is what an unknown path gets.
 GATEWAY_REFUSALS = (
     (
         "Unauthorized",
@@ -46,9 +48,23 @@ GATEWAY_REFUSALS = (
         "NotFound",
         "No such route",
     ),
-    ("Default4xx", apigw.ResponseType.DEFAULT_4_XX, None, "$context.error.responseType", None),
-    ("Default5xx", apigw.ResponseType.DEFAULT_5_XX, None, "$context.error.responseType", None),
+    ("Default4xx", apigw.ResponseType.DEFAULT_4_XX, None, "GatewayRefusal", None),
+    ("Default5xx", apigw.ResponseType.DEFAULT_5_XX, None, "GatewayFault", None),
 )
+
+
+def refusal_template(status: str | None, kind: str, detail: str | None) -> str:
+    """A gateway response's body: the API's problem document. The gateway's own message is
+    already a quoted JSON string; its status is not available to a template, and RFC 9457 makes
+    `status` optional, so the defaults leave it out."""
+    text = json.dumps(detail) if detail else "$context.error.messageString"
+    title = json.dumps(slug(kind).replace("-", " ").capitalize())
+    if status is None:  # the gateway's own kind of refusal names it best
+        title = '"$context.error.responseType"'
+    fields = [f'"type": "{type_uri(kind)}"', f'"title": {title}']
+    if status is not None:
+        fields.append(f'"status": {status}')
+    return "{" + ", ".join([*fields, f'"detail": {text}']) + "}"
 
 
 class Api(Construct):
@@ -151,14 +167,17 @@ class Api(Construct):
                         "data. Stage "
                         "throttling and the WAF rate rule bound abuse.",
                     )
-        for name, kind, status, error, reason in GATEWAY_REFUSALS:
-            text = f'"{reason}"' if reason else "$context.error.messageString"  # already quoted
+        self._refuse_other_methods(integration, validator)
+        for name, response_type, status, kind, detail in GATEWAY_REFUSALS:
+            headers = {"Content-Type": f"'{MEDIA_TYPE}'"}
+            if status == "401":
+                headers["WWW-Authenticate"] = "'Bearer'"
             self.rest_api.add_gateway_response(
                 name,
-                type=kind,
+                type=response_type,
                 status_code=status,
-                response_headers={"WWW-Authenticate": "'Bearer'"} if status == "401" else None,
-                templates={"application/json": f'{{"error": "{error}", "reason": {text}}}'},
+                response_headers=headers,
+                templates={"application/json": refusal_template(status, kind, detail)},
             )
         suppress(
             self.rest_api,
@@ -168,3 +187,24 @@ class Api(Construct):
             "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
             "AmazonAPIGatewayPushToCloudWatchLogs",
         )
+
+    def _refuse_other_methods(
+        self, integration: apigw.LambdaIntegration, validator: apigw.RequestValidator
+    ) -> None:
+        """Each route's path answers the methods it does not serve with 405 and `Allow` (the
+        function's answer), not the gateway's 404: an `ANY` method, which the gateway uses only
+        when no method of the request's own is defined."""
+        for path in dict.fromkeys(e.path for e in ENDPOINTS if not e.local_only):
+            method = self.rest_api.root.resource_for_path(path).add_method(
+                "ANY",
+                integration,
+                request_validator=validator,
+                authorization_type=apigw.AuthorizationType.NONE,
+            )
+            for rule in ("APIG4", "COG4"):
+                suppress(
+                    method,
+                    rule,
+                    "Refusals only: ANY receives just the methods no route serves, and the "
+                    "function answers each with 405 before reading anything.",
+                )

@@ -90,7 +90,7 @@ def orders(
     out = ctx.obj.output
     use_stack(ctx.obj.aws)
     items = sorted(
-        (_public(i, ORDER_FIELDS) for i in read_models().orders_of(customer)),
+        (_public(i, ORDER_FIELDS) for i in read_models().every_order_of(customer)),
         key=lambda i: str(i.get("placed_at")),
     )
     listing = table(

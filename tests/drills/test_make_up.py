@@ -80,7 +80,7 @@ def test_dynamodb_local_killed_mid_sale_is_restarted_and_the_sale_goes_on(tmp_pa
                     with lock:
                         seen[status] += 1
                         if status == 503:
-                            retry_after.append(answer["reason"])
+                            retry_after.append(answer["detail"])
                     if status == 202:
                         with lock:
                             accepted[answer["order_id"]] = time.monotonic()

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 
 from infra.api.endpoints import ENDPOINTS, endpoint_for
+from infra.api.problems import slug
 from infra.api.routes import DEV_ROUTES, build_resolver
 from infra.dynamodb_local import PROJECT_ROOT
 from infra.runners.lambda_runtime import LocalContext
+from tests.problems import kind
 from tests.unit.api.test_auth import event as with_claims
 
 PUBLIC = {
@@ -122,8 +124,8 @@ def test_refusals_come_before_any_table_is_read(
 ) -> None:
     """No DynamoDB here: a route that read a table before refusing would fail to connect."""
     answer = call(resolver, method, path, claims, body)
-    assert answer[0] == status and answer[1]["error"] == error, answer
-    assert answer[1]["reason"]
+    assert answer[0] == status and kind(answer[1]) == slug(error), answer
+    assert answer[1]["detail"]
 
 
 def test_what_runs_in_lambda_never_imports_the_local_issuer() -> None:
@@ -174,8 +176,8 @@ def test_a_layout_of_strings_for_numbers_or_huge_numbers_is_422_before_any_table
     }
     answer = resolver.resolve(raw, LocalContext("api"))
     problem = json.loads(answer["body"])
-    assert (answer["statusCode"], problem["error"]) == (422, "ValidationError"), answer
-    assert problem["reason"]
+    assert (answer["statusCode"], kind(problem)) == (422, "validation-error"), answer
+    assert problem["detail"]
 
 
 @pytest.mark.parametrize("cursor", ["x", "bm90IGpzb24", "WzEsMl0", "WyJhIiwgIm9yZGVyIzEiXQ"])
@@ -192,7 +194,7 @@ def test_a_cursor_the_api_did_not_give_is_422_before_any_table(resolver: Any, cu
     }
     answer = resolver.resolve(raw, LocalContext("api"))
     assert answer["statusCode"] == 422, answer
-    assert json.loads(answer["body"])["error"] == "ValidationError"
+    assert kind(json.loads(answer["body"])) == "validation-error"
 
 
 def test_the_docs_page_is_swagger_ui_over_the_spec_with_nothing_from_a_cdn(resolver: Any) -> None:
