@@ -214,3 +214,30 @@ def test_the_docs_page_is_swagger_ui_over_the_spec_with_nothing_from_a_cdn(resol
     assert "SwaggerUIBundle" in page and "https://" not in page.split("<body")[0]
     assert '"title":"seatledger"' in page.replace(" ", "")
     assert "/shows/{show_id}/orders" in page and '"bearer"' in page
+
+
+def test_a_body_api_gateway_base64_encodes_is_read_as_the_json_it_carries() -> None:
+    """The stack's binary media type (*/*) makes API Gateway hand every body over base64-encoded:
+    the handler decodes it, so a valid body reaches the auth check (401 without a token, not a
+    400), and a body that is not JSON underneath is a 400 that says so."""
+    import base64
+
+    from handlers.api import handler
+
+    def send(body: bytes) -> tuple[int, dict[str, Any]]:
+        raw = {
+            "httpMethod": "POST",
+            "path": "/shows",
+            "headers": {"Content-Type": "application/json"},
+            "body": base64.b64encode(body).decode(),
+            "isBase64Encoded": True,
+            "requestContext": {},
+        }
+        answer = handler(raw, LocalContext("api"))
+        return answer["statusCode"], json.loads(answer["body"])
+
+    assert send(json.dumps(SHOW_BODY).encode())[0] == 401
+    status, problem = send(b"{not json")
+    assert (status, kind(problem)) == (400, "bad-request") and "not JSON" in problem["detail"]
+    status, problem = send(b"\xff\xfe")
+    assert (status, problem["detail"]) == (400, "body: not UTF-8")
