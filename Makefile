@@ -56,7 +56,7 @@ chromium:  ## Debian's Chromium, for the seat map page's browser test
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 up: install-run  ## run the ledger locally (DynamoDB Local, data kept in .seatledger/)
-	$(BIN)/python -m infra.local_stack
+	$(BIN)/python -m local.stack
 
 test: install chromium  ## run unit, integration and end-to-end tests
 	$(BIN)/python -m pytest
@@ -64,9 +64,10 @@ test: install chromium  ## run unit, integration and end-to-end tests
 test-fast: install  ## unit tests only
 	$(BIN)/python -m pytest tests/unit
 
-lint: install  ## ruff and mypy
+lint: install  ## ruff, mypy and the import contract
 	$(BIN)/ruff check .
-	$(BIN)/mypy domain projections infra handlers
+	$(BIN)/mypy domain projections infra handlers local cli cdk
+	$(BIN)/lint-imports --no-cache
 
 bench-store: install  ## event store benchmark -> bench/results/store.json
 	$(BIN)/python -m bench.store
@@ -83,11 +84,11 @@ bench-scale: install  ## an on-sale through the whole stack vs the bare ceiling 
 bench-replay: install  ## rebuild every view from 100,000 events -> bench/results/replay.json
 	$(BIN)/python -m bench.replay
 
-# The AWS stack (infra/cdk). The CDK CLI comes from npm; the app runs from the repo root.
+# The AWS stack (cdk). The CDK CLI comes from npm; the app runs from the repo root.
 LAMBDA_DEPS  ?= .seatledger/lambda-deps
 DEPS_STAMP   := $(LAMBDA_DEPS).built
 CDK          := npx --yes aws-cdk@2
-CDK_APP      := $(BIN)/python -m infra.cdk.app
+CDK_APP      := $(BIN)/python -m cdk.app
 
 lambda-deps: $(DEPS_STAMP)  ## build the Lambda layer: Linux x86_64 wheels for Python 3.12
 

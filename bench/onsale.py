@@ -25,8 +25,8 @@ from domain.application import Ticketing
 from domain.order import OrderStatus
 from domain.runner import Runner
 from infra.dynamodb.client import ensure_table, make_client
-from infra.dynamodb_local import DynamoDBLocal
 from infra.gateway import SimulatedGateway
+from local.dynamodb import DynamoDBLocal
 
 RESULTS = Path(__file__).parent / "results" / "onsale.json"
 ORDERS = int(os.environ.get("BENCH_ONSALE_ORDERS", "2000"))

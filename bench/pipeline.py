@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.store import percentiles
-from infra.dynamodb_local import DynamoDBLocal
-from infra.local_aws import local_aws
-from infra.local_pipeline import LocalPipeline, provision_all
 from infra.settings import Settings
 from infra.wiring import dynamodb, ticketing
+from local.aws import local_aws
+from local.dynamodb import DynamoDBLocal
+from local.pipeline import LocalPipeline, provision_all
 
 LOCAL_ENV = {
     "AWS_ACCESS_KEY_ID": "bench",

@@ -26,7 +26,6 @@ from domain.mapping import PydanticMapper
 from domain.runner import Runner
 from infra.dynamodb import DynamoDBFactory
 from infra.dynamodb.reads import paged_items
-from infra.dynamodb_local import DynamoDBLocal
 from infra.gateway import SimulatedGateway
 from infra.pipeline.follower import readers_of
 from infra.pipeline.source import StoreSource, fact_of_stored
@@ -35,6 +34,7 @@ from infra.readmodels.projector import fold
 from infra.readmodels.replay import Replayer
 from infra.settings import Settings
 from infra.tables import TABLES, create_request, ensure_tables
+from local.dynamodb import DynamoDBLocal
 from projections.views import VIEWS
 
 RESULTS = Path(__file__).parent / "results" / "replay.json"

@@ -24,7 +24,7 @@ from infra.pipeline.deferrals import Deferrals
 from infra.pipeline.follower import Follower, readers_of
 from infra.pipeline.reactor import Reactor
 from infra.pipeline.source import StoreSource
-from infra.readmodels.catalog import VIEW_ROLES, Catalog
+from infra.readmodels.catalog import Catalog, ViewTables
 from infra.readmodels.projector import Projector
 from infra.settings import APP_NAME, Settings
 from infra.tables import CHARGES
@@ -62,11 +62,8 @@ def source(app: Ticketing) -> StoreSource:
     return StoreSource(app.recorder, app.name, app.mapper)
 
 
-def projectors(settings: Settings, app: Ticketing) -> list[Projector]:
-    return [
-        Projector(dynamodb(), getattr(settings, VIEW_ROLES[view.name]), view, source(app))
-        for view in VIEWS
-    ]
+def projectors(tables: ViewTables, app: Ticketing) -> list[Projector]:
+    return [Projector(dynamodb(), tables.of(view.name), view, source(app)) for view in VIEWS]
 
 
 def reactor(reaction: Reaction, settings: Settings, app: Ticketing) -> Reactor:
@@ -108,11 +105,11 @@ def dead_letters(settings: Settings, source: str) -> DeadLetters:
 
 
 def views_handle(
-    settings: Settings, app: Ticketing, following: dict[str, str] | None = None
+    tables: ViewTables, app: Ticketing, following: dict[str, str] | None = None
 ) -> Handle:
     """Every view's projector as one consumer (each event concerns one view), and one for each
     shadow table a replay asks the consumers to keep up (`following`: view -> table)."""
-    views = projectors(settings, app)
+    views = projectors(tables, app)
     by_name = {view.name: view for view in VIEWS}
     views += [
         Projector(dynamodb(), table, by_name[name], source(app))

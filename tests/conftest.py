@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from infra.dynamodb_local import DynamoDBLocal
+from local.dynamodb import DynamoDBLocal
 
 # No AWS account: fake credentials and a fixed region for every client the tests make.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")

@@ -1,6 +1,6 @@
 """The API's error answers: RFC 9457 problem details (`application/problem+json`), one shape for
 every refusal, whoever gives it: the resolver's handlers, the checks before it, `make up`'s HTTP
-adapter and API Gateway's own refusals (`infra.cdk.api`).
+adapter and API Gateway's own refusals (`cdk.api`).
 
 `type` names the kind of problem, `title` says it in words, `detail` says what was wrong with
 this request, and a validation failure adds `errors`, one entry per field. Types are tag URIs

@@ -16,9 +16,9 @@ from domain.payment import payment_id_for
 from domain.show import Show
 from infra.dynamodb.client import call_with_retry
 from infra.dynamodb.reads import paged_items
+from infra.readmodels.catalog import ViewTables
 from infra.readmodels.codec import from_ddb
 from infra.retry import Backoff
-from infra.settings import Settings
 from infra.tables import BY_CUSTOMER, BY_SHOW, SHOWS_BY_TIME, IndexSpec
 from projections.views import LISTING
 
@@ -41,20 +41,18 @@ def by_section(bands: list[PriceBand]) -> list[PriceBand]:
 @dataclass
 class ReadModels:
     client: Any
-    settings: Settings
+    tables: ViewTables
 
     def order(self, order_id: UUID) -> dict[str, Any] | None:
-        return self._get(self.settings.orders_table, f"order#{order_id}")
+        return self._get(self.tables.orders, f"order#{order_id}")
 
     def payment(self, order_id: UUID) -> dict[str, Any] | None:
-        return self._get(self.settings.payments_table, f"payment#{payment_id_for(order_id)}")
+        return self._get(self.tables.payments, f"payment#{payment_id_for(order_id)}")
 
     def seat_map(self, show: Show) -> list[dict[str, Any]]:
         """Every seat of the show, section by section. Only seats somebody asked for have an
         item; the layout (from the store) supplies the others, which are FREE."""
-        items = self._query(
-            self.settings.seat_map_table, BY_SHOW.name, BY_SHOW.hash_key, str(show.id)
-        )
+        items = self._query(self.tables.seat_map, BY_SHOW.name, BY_SHOW.hash_key, str(show.id))
         taken = {item["label"]: item for item in items}
         return [
             {
@@ -103,7 +101,7 @@ class ReadModels:
         Select=COUNT of the same items takes ~1.1 s."""
         items = paged_items(
             self.client.query,
-            TableName=self.settings.seat_map_table,
+            TableName=self.tables.seat_map,
             IndexName=BY_SHOW.name,
             KeyConditionExpression="#k = :v",
             ProjectionExpression="#s",
@@ -117,19 +115,19 @@ class ReadModels:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """A page of shows, newest first, and the cursor of the next page (None: the last).
         A Query of the shows' sparse index: only show items are in it."""
-        table = self.settings.seat_map_table
+        table = self.tables.seat_map
         return self._page(table, SHOWS_BY_TIME, LISTING, limit, cursor, False)
 
     def orders_of(
         self, customer_id: str, limit: int, cursor: Cursor | None = None
     ) -> tuple[list[dict[str, Any]], str | None]:
         """A page of a customer's orders, oldest first, and the next page's cursor."""
-        table = self.settings.orders_table
+        table = self.tables.orders
         return self._page(table, BY_CUSTOMER, customer_id, limit, cursor, True)
 
     def every_order_of(self, customer_id: str) -> list[dict[str, Any]]:
         """All of a customer's orders, oldest first (the operator's CLI; the API pages)."""
-        table = self.settings.orders_table
+        table = self.tables.orders
         return self._query(table, BY_CUSTOMER.name, BY_CUSTOMER.hash_key, customer_id)
 
     def _page(

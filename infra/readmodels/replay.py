@@ -87,7 +87,7 @@ class Replayer:
             return existing
         role = VIEW_ROLES[view.name]
         settings = self.catalog.settings
-        live = getattr(self.catalog.live(fresh=True), role)
+        live = self.catalog.live(fresh=True).of(view.name)
         first, twin = getattr(settings, role), getattr(settings, TWINS[role].role)
         shadow = str(twin if live == first else first)
         self._empty(shadow)
@@ -113,7 +113,7 @@ class Replayer:
         exact = {v.name: Projector(self.client, shadows[v.name], v, self.source) for v in views}
         for view in views:
             applied[view.name] += self._catch_up(view, shadows[view.name], exact[view.name])
-        old = {v.name: getattr(self.catalog.live(fresh=True), VIEW_ROLES[v.name]) for v in views}
+        old = {v.name: self.catalog.live(fresh=True).of(v.name) for v in views}
         for view in views:
             if old[view.name] != shadows[view.name]:
                 self.catalog.swap(view.name, old[view.name], shadows[view.name])

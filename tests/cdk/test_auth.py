@@ -61,7 +61,7 @@ def test_any_other_method_goes_to_the_function_which_refuses_it() -> None:
     """What an ANY method hands the function is a method no route serves: a 405 with Allow,
     before any table is read (no DynamoDB here)."""
     from handlers.api import handler
-    from infra.runners.lambda_runtime import LocalContext
+    from local.runners.lambda_runtime import LocalContext
 
     for _, path in sorted(PROTECTED):
         concrete = path.replace("{show_id}", "3f1c1a52-0000-4000-8000-000000000001")

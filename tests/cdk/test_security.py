@@ -10,11 +10,11 @@ import pytest
 from aws_cdk.assertions import Match
 from cfnlint.api import ManualArgs, lint_file
 
-from infra.cdk.access import ACCESS
+from cdk.access import ACCESS
 from infra.rules import RULES
 from tests.cdk.conftest import Synthesized
 
-# The brief's grants, stated independently of infra/cdk/access.py: handler -> table -> level.
+# The brief's grants, stated independently of cdk/access.py: handler -> table -> level.
 EXPECTED_TABLE_ACCESS: dict[str, dict[str, str]] = {
     # Decodes stream records itself; its stream read comes with the event source mapping.
     "handlers.stream_forwarder.handler": {},

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from infra.dynamodb_local import PROJECT_ROOT, free_port
+from local.dynamodb import PROJECT_ROOT, free_port
 from tests.e2e.conformance import Exchange, check
 
 ORGANIZER = "e2e-organizer"
@@ -126,7 +126,7 @@ def start(data: Path, **env: str) -> tuple[subprocess.Popen[str], float]:
         full.pop(name, None)
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_stack"],
+        [sys.executable, "-m", "local.stack"],
         cwd=PROJECT_ROOT,
         env=full,
         stdout=subprocess.PIPE,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from infra.api.endpoints import ENDPOINTS, endpoint_for
-from infra.local_auth import Issuer
+from local.auth import Issuer
 from tests.e2e.conftest import Api
 from tests.e2e.test_cli_history import refused
 from tests.e2e.test_ledger_api import new_show, order

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from infra.api.endpoints import ENDPOINTS
-from infra.local_api import MAX_BODY
+from local.api import MAX_BODY
 from tests.e2e.conformance import CHECKS
 from tests.e2e.conftest import Api
 from tests.problems import kind

@@ -25,8 +25,8 @@ from infra.dynamodb import DynamoDBFactory
 from infra.dynamodb.items import aggregate_pk
 from infra.dynamodb.recorders import DynamoDBApplicationRecorder
 from infra.dynamodb.stream import committed
-from infra.dynamodb_local import DynamoDBLocal
-from infra.runners.stream_poller import StreamPoller, latest_stream_arn, streams_client
+from local.dynamodb import DynamoDBLocal
+from local.runners.stream_poller import StreamPoller, latest_stream_arn, streams_client
 from tests.conftest import fresh_table_name
 
 

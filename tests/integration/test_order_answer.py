@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from infra.api import routes
-from infra.dynamodb_local import DynamoDBLocal
 from infra.settings import ENV_VARS
 from infra.wiring import dynamodb
+from local.dynamodb import DynamoDBLocal
 from tests.integration.pipeline_stack import pipeline_stack
 from tests.unit.api.test_routes_and_rights import call
 

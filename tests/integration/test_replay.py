@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from infra.dynamodb.index_reader import IndexReader
-from infra.dynamodb_local import DynamoDBLocal
 from infra.pipeline.follower import readers_of
 from infra.readmodels.catalog import Catalog
 from infra.readmodels.replay import Replayer
 from infra.wiring import dynamodb, source
+from local.dynamodb import DynamoDBLocal
 from projections.views import VIEWS
 from tests.integration.pipeline_stack import pipeline_stack, scan
 
@@ -65,7 +65,7 @@ def test_replayed_views_equal_the_live_ones_after_a_busy_on_sale(
             with pytest.raises(Interrupted):
                 Replayer(dynamodb(), catalog, stops, source(app), page=5).replay([view])
             assert catalog.shadow(view.name), "the shadow is left to resume"
-            assert getattr(catalog.live(fresh=True), f"{view.name}_table") == getattr(
+            assert catalog.live(fresh=True).of(view.name) == getattr(
                 stack.settings, f"{view.name}_table"
             ), "nothing swapped before it caught up"
             (result,) = Replayer(dynamodb(), catalog, readers, source(app), page=5).replay([view])

@@ -6,8 +6,8 @@ import pytest
 
 from domain.application import Ticketing
 from infra.dynamodb import DynamoDBFactory
-from infra.dynamodb_local import DynamoDBLocal
 from infra.gateway import SimulatedGateway
+from local.dynamodb import DynamoDBLocal
 from tests.conftest import fresh_table_name
 from tests.unit.domain.scenarios import MakeApp, TicketingScenarios
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from infra.dynamodb_local import PROJECT_ROOT
+from local.dynamodb import PROJECT_ROOT
 
 MARKER = "`make deploy` prints the stack's outputs"
 
 
 def test_the_readme_deploy_section_is_deploy_md() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text()
-    deploy = (PROJECT_ROOT / "infra" / "cdk" / "DEPLOY.md").read_text()
+    deploy = (PROJECT_ROOT / "cdk" / "DEPLOY.md").read_text()
     assert readme[readme.index(MARKER) :] == deploy[deploy.index(MARKER) :]
 
 
@@ -22,7 +22,7 @@ def test_every_setting_the_code_reads_is_in_the_readme() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text()
     code = "\n".join(
         path.read_text()
-        for folder in ("domain", "handlers", "infra", "projections")
+        for folder in ("domain", "handlers", "infra", "projections", "local", "cli", "cdk")
         for path in (PROJECT_ROOT / folder).rglob("*.py")
     )
     names = set(re.findall(r"\bSEATLEDGER_[A-Z_]+\b", code)) | set(ENV_VARS.values())

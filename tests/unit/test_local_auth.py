@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from infra.api.auth import caller_of
-from infra.local_api import authorize, gateway_claims, proxy_event
-from infra.local_auth import (
+from local.api import authorize, gateway_claims, proxy_event
+from local.auth import (
     JWKS_FILE,
     KEY_FILE,
     InvalidToken,

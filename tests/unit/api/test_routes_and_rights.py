@@ -13,8 +13,8 @@ import pytest
 from infra.api.endpoints import ENDPOINTS, endpoint_for
 from infra.api.problems import slug
 from infra.api.routes import DEV_ROUTES, build_resolver
-from infra.dynamodb_local import PROJECT_ROOT
-from infra.runners.lambda_runtime import LocalContext
+from local.dynamodb import PROJECT_ROOT
+from local.runners.lambda_runtime import LocalContext
 from tests.problems import kind
 from tests.unit.api.test_auth import event as with_claims
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from infra.api import routes
-from infra.dynamodb_local import free_port
-from infra.runners.lambda_runtime import LocalContext
+from local.dynamodb import free_port
+from local.runners.lambda_runtime import LocalContext
 from tests.unit.api.test_auth import event as with_claims
 
 

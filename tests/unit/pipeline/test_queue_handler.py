@@ -11,8 +11,8 @@ from typing import Any
 from domain.contract import SOURCE, EventDetail, entry_detail, to_detail
 from domain.events import OrderAllocated
 from infra.pipeline.consumer import Outcome, queue_handler
-from infra.runners.lambda_runtime import LocalContext
 from infra.settings import Settings
+from local.runners.lambda_runtime import LocalContext
 
 
 def message(version: int) -> dict[str, Any]:
