@@ -93,10 +93,11 @@ class Reactor:
         for command in self.reaction.commands(event):
             self.app.execute(command)
             self.log.info(
-                "%s: %s %s v%d -> %s",
+                "%s: %s %s v%d -> %s %s",
                 self.reaction.name,
                 detail.detail_type,
                 detail.aggregate_id,
                 detail.aggregate_version,
                 type(command).__name__,
+                getattr(command, "order_id", None) or getattr(command, "payment_id", ""),
             )
