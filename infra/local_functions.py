@@ -18,6 +18,7 @@ import signal
 import socket
 import sys
 import threading
+import warnings
 from pathlib import Path
 from types import FrameType
 
@@ -107,6 +108,9 @@ def stopped_by_signals() -> threading.Event:
     text = logging.StreamHandler()
     text.setFormatter(CorrelatedText("%(asctime)s %(name)s [%(correlation_id)s] %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[text])
+    # Powertools' Metrics share one metric set per process: a queue's worker threads flush each
+    # other's, and the one left with none warns. One function per process on Lambda: no matter.
+    warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
     logging.getLogger("botocore").setLevel(logging.WARNING)
     stop = threading.Event()
 
