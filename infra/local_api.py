@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from infra.api.endpoints import ENDPOINTS, endpoint_for
+from infra.correlation import HEADER, correlated
 from infra.local_auth import JWKS_PATH, InvalidToken, Verifier
 from infra.runners.lambda_runtime import Handler, LocalContext
 from infra.untrusted import printable
@@ -69,6 +70,12 @@ def _json(status: int, body: Any, **headers: str) -> dict[str, Any]:
         "body": json.dumps(body),
         "isBase64Encoded": False,
     }
+
+
+def _header(answer: dict[str, Any], name: str) -> str | None:
+    values = (answer.get("multiValueHeaders") or {}).get(name) or [None]
+    found = (answer.get("headers") or {}).get(name, values[-1])
+    return str(found) if found is not None else None
 
 
 def allowed_methods(path: str) -> list[str]:
@@ -212,13 +219,14 @@ class LocalApi:
                     log.exception("api handler failed")
                     answer = {"statusCode": 500, "body": '{"error":"Internal","reason":"bug"}'}
                 self._reply(answer, head=head)
-                log.info(
-                    "%s %s %s %.0fms",
-                    self.command,
-                    printable(self.path),
-                    answer["statusCode"],
-                    (time.perf_counter() - started) * 1000,
-                )
+                with correlated(_header(answer, HEADER)):  # the access line, with the request's id
+                    log.info(
+                        "%s %s %s %.0fms",
+                        self.command,
+                        printable(self.path),
+                        answer["statusCode"],
+                        (time.perf_counter() - started) * 1000,
+                    )
 
             def _reply(self, answer: dict[str, Any], head: bool = False) -> None:
                 """The answer; for HEAD, its headers only (with the GET's Content-Length)."""

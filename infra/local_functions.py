@@ -106,7 +106,7 @@ def stopped_by_signals() -> threading.Event:
     from infra.logs import CorrelatedText
 
     text = logging.StreamHandler()
-    text.setFormatter(CorrelatedText("%(asctime)s %(name)s [%(correlation_id)s] %(message)s"))
+    text.setFormatter(CorrelatedText("%(asctime)s %(name)s%(correlated)s %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[text])
     # Powertools' Metrics share one metric set per process: a queue's worker threads flush each
     # other's, and the one left with none warns. One function per process on Lambda: no matter.

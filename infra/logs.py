@@ -74,8 +74,9 @@ def as_text(log: dict[str, Any]) -> str:
 
 
 class CorrelatedText(logging.Formatter):
-    """Plain `logging` lines (the local stack's own loggers), with `%(correlation_id)s`."""
+    """Plain `logging` lines (the local stack's own loggers); `%(correlated)s` is " [id]" when
+    the line is about a request, else nothing."""
 
     def format(self, record: logging.LogRecord) -> str:
-        record.correlation_id = current() or "-"
+        record.correlated = f" [{cid}]" if (cid := current()) else ""
         return super().format(record)
