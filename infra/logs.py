@@ -9,12 +9,14 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
 
 from infra.correlation import HEADER, correlated, current, of_request
 
 LOG_FORMAT = "SEATLEDGER_LOG_FORMAT"  # "text": readable lines (`make up`); else Powertools' JSON
+tracer = Tracer()  # the handler's (Tracer instances share one configuration)
 
 
 @lambda_handler_decorator
@@ -23,6 +25,7 @@ def correlated_request(
 ) -> dict[str, Any]:
     """An API handler's work under the request's correlation id, echoed in the answer."""
     with correlated(of_request(event)) as cid:
+        tracer.put_annotation("correlation_id", str(cid))  # traces found by the request's id
         response = handler(event, context)
     if isinstance(response.get("multiValueHeaders"), dict):
         response["multiValueHeaders"][HEADER] = [cid]

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from handlers import api
 from infra.api import routes
-from infra.correlation import HEADER
+from infra.correlation import HEADER, correlated
 from infra.dynamodb.items import aggregate_pk
 from infra.dynamodb_local import DynamoDBLocal
 from infra.runners.lambda_runtime import LocalContext
@@ -75,3 +76,26 @@ def test_a_request_without_a_valid_id_gets_its_gateway_request_id() -> None:
         request["requestContext"]["requestId"],
         [request["requestContext"]["requestId"]],
     )
+
+
+def test_a_tips_id_is_its_last_writes_or_none(
+    dynamodb_local: DynamoDBLocal, tmp_path: Path
+) -> None:
+    with pipeline_stack(dynamodb_local, tmp_path) as stack:
+        aggregate = uuid.uuid4()
+
+        def write(version: int) -> str | None:
+            event = StoredEvent(aggregate, version, "test:Event", b"{}")
+            stack.app.recorder.insert_events([event])
+            (tip,) = [
+                i
+                for i in scan(stack.settings.event_table)
+                if i["pk"] == aggregate_pk("Ticketing", aggregate)
+            ]
+            return tip.get("cid")  # type: ignore[no-any-return]
+
+        with correlated("first"):
+            assert write(1) == "first"
+        with correlated("second"):
+            assert write(2) == "second"
+        assert write(3) is None  # not the id of a write before it
