@@ -26,6 +26,8 @@ help:  ## list targets, and the settings `make up` reads
 #= PAYMENT_DEADLINE_SECONDS=600       an allocated order's time to pay
 #= DYNAMODB_INDEX_PARTITIONS=1        partitions of the ordered index
 #= ACCEPT_TEST_EVENTS=               1: reactions act on test events (never on AWS)
+#= POWERTOOLS_LOG_LEVEL=INFO          INFO: a line per event handled; WARNING: problems only
+#= SEATLEDGER_LOG_FORMAT=text         text: readable lines; anything else: Powertools JSON
 
 install: $(STAMP) $(DDB_PKG)  ## everything: what runs the ledger, tests, benchmarks and the CDK
 

@@ -1,6 +1,6 @@
 """One CloudWatch dashboard for the ledger: the API's latency and errors, how far the stream's
 consumers lag, how old the oldest message of each queue is, dead letters, and what the
-consumers handled (Powertools metrics, namespace `seatledger`)."""
+consumers handled and the orders confirmed (Powertools metrics, namespace `seatledger`)."""
 
 from __future__ import annotations
 
@@ -66,6 +66,18 @@ class Dashboard(Construct):
             for service in queues
             for name in ("MessagesHandled", "Deferred")
         ]
+        # Counted by the stream forwarder, which every confirmation passes.
+        confirmed = cw.Metric(
+            namespace="seatledger",
+            metric_name="OrdersConfirmed",
+            dimensions_map={"service": "stream-forwarder"},
+            period=PERIOD,
+            statistic=cw.Stats.SUM,
+            label="orders confirmed",
+        )
+        self.dashboard.add_widgets(
+            cw.GraphWidget(title="Orders confirmed", left=[confirmed], width=24),
+        )
         self.dashboard.add_widgets(
             cw.GraphWidget(title="API latency (ms)", left=latency, width=12),
             cw.GraphWidget(title="API errors", left=errors, width=12),

@@ -18,19 +18,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.X86_64  # matches the layer's manylinux2014_x86_64 wheels
 
-# gitignore rules: everything at the top of the repo is left out, then the four packages return,
-# less what only runs on a workstation (the CDK app, `make up`'s modules and its token issuer).
-CODE_EXCLUDE = [
-    "/*",
-    "!/domain/",
-    "!/handlers/",
-    "!/infra/",
-    "!/projections/",
-    "/cdk/",
-    "/infra/local_*.py",
-    "__pycache__/",
-    "*.pyc",
-]
+# gitignore rules: everything at the top of the repo is left out, then the four packages that run
+# in Lambda return. `local/`, `cli/` and `cdk/` stay on the workstation.
+RUNTIME_PACKAGES = ("domain", "handlers", "infra", "projections")
+CODE_EXCLUDE = ["/*", *(f"!/{name}/" for name in RUNTIME_PACKAGES), "__pycache__/", "*.pyc"]
 
 
 class LambdaCode(Construct):

@@ -24,6 +24,7 @@ SOURCE = "seatledger.ticketing"
 MAX_ENTRY_BYTES = 256 * 1024  # EventBridge's limit for one PutEvents entry
 MAX_JSON_INT = 2**53  # exact in every JSON reader, JavaScript's included
 TIME_BYTES = 14  # what EventBridge counts for an entry's Time
+CORRELATION_ID_PATTERN = r"^[!-~]{1,100}$"  # short, visible ASCII: safe in logs and headers
 _ENVELOPE_FIELDS = set(CreatedEvent.model_fields)  # originator id/version/topic, timestamp
 
 
@@ -46,6 +47,11 @@ class EventDetail(BaseModel):
         default=False,
         description="Published by hand: never applied to views; reactions ignore it unless "
         "told to accept test events",
+    )
+    correlation_id: str | None = Field(
+        default=None,
+        pattern=CORRELATION_ID_PATTERN,
+        description="The request this event came of (its API call's X-Correlation-Id), if any",
     )
     payload: BaseModel | None = None
 

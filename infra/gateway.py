@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from aws_lambda_powertools import Tracer
 from eventsourcing.persistence import OperationalError
 
 from domain.payment import CaptureResult, GatewayTimeout, PaymentGateway
@@ -106,6 +107,10 @@ class InMemoryChargeStore(ChargeStore):
             return list(self._refunds.values())
 
 
+# Tracer instances share one configuration: this is the handler's (disabled off Lambda).
+tracer = Tracer()
+
+
 class SimulatedGateway(PaymentGateway):
     """``latency_ms``: how long each call takes, as a real card network's does (300 ms or more)."""
 
@@ -114,6 +119,14 @@ class SimulatedGateway(PaymentGateway):
         self.latency = latency_ms / 1000
 
     def capture(self, idempotency_key: str, token: str, amount_cents: int) -> CaptureResult:
+        # A subsegment of its own: the card network's time apart from DynamoDB's (no token in it).
+        with tracer.provider.in_subsegment("## payment gateway capture") as subsegment:
+            subsegment.put_annotation("payment_id", idempotency_key)
+            result = self._capture(idempotency_key, token, amount_cents)
+            subsegment.put_annotation("result", result.value)
+            return result
+
+    def _capture(self, idempotency_key: str, token: str, amount_cents: int) -> CaptureResult:
         if self.latency:
             time.sleep(self.latency)
         if token == "tok_noAnswer":
@@ -125,9 +138,11 @@ class SimulatedGateway(PaymentGateway):
         return charge.result
 
     def refund(self, idempotency_key: str) -> int:
-        if self.latency:
-            time.sleep(self.latency)
-        return self.store.refund_once(idempotency_key).amount_cents
+        with tracer.provider.in_subsegment("## payment gateway refund") as subsegment:
+            subsegment.put_annotation("payment_id", idempotency_key)
+            if self.latency:
+                time.sleep(self.latency)
+            return self.store.refund_once(idempotency_key).amount_cents
 
     def charges(self) -> list[Charge]:
         return self.store.all()

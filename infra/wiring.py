@@ -18,7 +18,7 @@ from infra.dynamodb.client import make_client
 from infra.dynamodb.index import Indexer
 from infra.dynamodb.recorders import DynamoDBTrackingRecorder
 from infra.gateway import DynamoDBChargeStore, SimulatedGateway
-from infra.pipeline.consumer import Handle, Outcome
+from infra.pipeline.consumer import Handle, Outcome, QueueConsumer
 from infra.pipeline.dead_letters import DeadLetters
 from infra.pipeline.deferrals import Deferrals
 from infra.pipeline.follower import Follower, readers_of
@@ -62,12 +62,20 @@ def source(app: Ticketing) -> StoreSource:
     return StoreSource(app.recorder, app.name, app.mapper)
 
 
-def projectors(tables: ViewTables, app: Ticketing) -> list[Projector]:
-    return [Projector(dynamodb(), tables.of(view.name), view, source(app)) for view in VIEWS]
+def projectors(tables: ViewTables, app: Ticketing, log: Any = None) -> list[Projector]:
+    return [
+        Projector(dynamodb(), tables.of(view.name), view, source(app), **_log(log))
+        for view in VIEWS
+    ]
 
 
-def reactor(reaction: Reaction, settings: Settings, app: Ticketing) -> Reactor:
-    return Reactor(reaction, app, source(app), settings.accept_test_events)
+def reactor(reaction: Reaction, settings: Settings, app: Ticketing, log: Any = None) -> Reactor:
+    return Reactor(reaction, app, source(app), settings.accept_test_events, **_log(log))
+
+
+def _log(log: Any) -> dict[str, Any]:
+    """The handler's logger, where one is given (else the module's own)."""
+    return {"log": log} if log is not None else {}
 
 
 def follower(name: str, settings: Settings, app: Ticketing, apply: Handle) -> Follower:
@@ -100,19 +108,27 @@ def deferrals(settings: Settings) -> Deferrals:
     )
 
 
+def queue_consumer(name: str, settings: Settings, handle: Handle, metrics: Any) -> QueueConsumer:
+    """The consumer of rule `name`'s queue: `handle` applies its events."""
+    return QueueConsumer(handle, dead_letters(settings, name), metrics, deferrals(settings))
+
+
 def dead_letters(settings: Settings, source: str) -> DeadLetters:
     return DeadLetters(boto3.client("sqs"), settings.dead_letter_queue_url, source)
 
 
 def views_handle(
-    tables: ViewTables, app: Ticketing, following: dict[str, str] | None = None
+    tables: ViewTables,
+    app: Ticketing,
+    following: dict[str, str] | None = None,
+    log: Any = None,
 ) -> Handle:
     """Every view's projector as one consumer (each event concerns one view), and one for each
     shadow table a replay asks the consumers to keep up (`following`: view -> table)."""
-    views = projectors(tables, app)
+    views = projectors(tables, app, log)
     by_name = {view.name: view for view in VIEWS}
     views += [
-        Projector(dynamodb(), table, by_name[name], source(app))
+        Projector(dynamodb(), table, by_name[name], source(app), **_log(log))
         for name, table in (following or {}).items()
     ]
 
@@ -126,28 +142,30 @@ def views_handle(
     return handle
 
 
-def catalog_views(settings: Settings, app: Ticketing) -> Handle:
+def catalog_views(settings: Settings, app: Ticketing, log: Any = None) -> Handle:
     """The views as the catalog has them: live tables, and the shadows a replay asks to keep
     up; followed as it changes (a replay swapping a table in)."""
     catalog = Catalog(dynamodb(), settings)
     tables = catalog.tables()
-    views = views_handle(tables[0], app, tables[1])
+    views = views_handle(tables[0], app, tables[1], log)
 
     def handle(details: list[EventDetail]) -> list[Outcome]:
         nonlocal tables, views
         if (now := catalog.tables()) != tables:
-            tables, views = now, views_handle(now[0], app, now[1])
+            tables, views = now, views_handle(now[0], app, now[1], log)
         return views(details)
 
     return handle
 
 
-def catch_up(settings: Settings, app: Ticketing, grace_seconds: float = 0) -> dict[str, Any]:
+def catch_up(
+    settings: Settings, app: Ticketing, grace_seconds: float = 0, log: Any = None
+) -> dict[str, Any]:
     """Every consumer follows the index from its position, but for what was indexed in the last
     `grace_seconds`: per consumer, events handed over, or the error that stopped it (it goes on
     from its position next time)."""
-    consumers: dict[str, Handle] = {"read-models": catalog_views(settings, app)}
-    consumers.update((r.name, reactor(r, settings, app).apply) for r in REACTIONS)
+    consumers: dict[str, Handle] = {"read-models": catalog_views(settings, app, log)}
+    consumers.update((r.name, reactor(r, settings, app, log).apply) for r in REACTIONS)
     done: dict[str, Any] = {}
     for name, apply in consumers.items():
         try:

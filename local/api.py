@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 from infra.api.endpoints import allowed_methods as api_methods
 from infra.api.endpoints import endpoint_for
 from infra.api.problems import problem_answer, status_name
+from infra.correlation import HEADER, correlated
 from infra.untrusted import printable
 from local.auth import JWKS_PATH, InvalidToken, Verifier
 from local.runners.lambda_runtime import Handler, LocalContext
@@ -71,6 +72,12 @@ def _json(status: int, body: Any, **headers: str) -> dict[str, Any]:
         "body": json.dumps(body),
         "isBase64Encoded": False,
     }
+
+
+def _header(answer: dict[str, Any], name: str) -> str | None:
+    values = (answer.get("multiValueHeaders") or {}).get(name) or [None]
+    found = (answer.get("headers") or {}).get(name, values[-1])
+    return str(found) if found is not None else None
 
 
 def allowed_methods(path: str) -> list[str]:
@@ -212,13 +219,14 @@ class LocalApi:
                     log.exception("api handler failed")
                     answer = problem_answer(500, "InternalError", "A fault of the ledger's, logged")
                 self._reply(answer, head=head)
-                log.info(
-                    "%s %s %s %.0fms",
-                    self.command,
-                    printable(self.path),
-                    answer["statusCode"],
-                    (time.perf_counter() - started) * 1000,
-                )
+                with correlated(_header(answer, HEADER)):  # the access line, with the request's id
+                    log.info(
+                        "%s %s %s %.0fms",
+                        self.command,
+                        printable(self.path),
+                        answer["statusCode"],
+                        (time.perf_counter() - started) * 1000,
+                    )
 
             def _reply(self, answer: dict[str, Any], head: bool = False) -> None:
                 """The answer; for HEAD, its headers only (with the GET's Content-Length)."""

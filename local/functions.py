@@ -18,6 +18,7 @@ import signal
 import socket
 import sys
 import threading
+import warnings
 from pathlib import Path
 from types import FrameType
 
@@ -81,18 +82,14 @@ def serve(name: str, args: list[str], stop: threading.Event, data_dir: Path) -> 
 def _catch_up_every(seconds: float, stop: threading.Event) -> None:
     """As a schedule would invoke the function: the first time right away, nothing left out
     (after downtime, nothing is in flight on the bus)."""
-    from handlers.catch_up import make_handler
-    from infra.settings import Settings
+    from handlers.catch_up import handler
     from local.runners.lambda_runtime import LocalContext
 
-    handler = make_handler(Settings.from_env())
     announce_ready()
     event: dict[str, float] = {"grace_seconds": 0}
     while not stop.is_set():
         try:
-            answer = handler(event, LocalContext("catch-up", timeout_seconds=300))
-            if any(answer["handed"].values()):
-                logging.getLogger("seatledger").info("caught up: %s", answer["handed"])
+            handler(event, LocalContext("catch-up", timeout_seconds=300))  # it logs what it did
         except Exception as e:  # the store is unreachable: try again next time
             logging.getLogger("seatledger").warning("catch-up failed: %r", e)
         event = {}
@@ -106,7 +103,14 @@ def _ready_until(stop: threading.Event) -> None:
 
 def stopped_by_signals() -> threading.Event:
     """Logging as the stack's processes log, and an event that SIGINT or SIGTERM sets."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    from infra.logs import CorrelatedText
+
+    text = logging.StreamHandler()
+    text.setFormatter(CorrelatedText("%(asctime)s %(name)s%(correlated)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[text])
+    # Powertools' Metrics share one metric set per process: a queue's worker threads flush each
+    # other's, and the one left with none warns. One function per process on Lambda: no matter.
+    warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
     logging.getLogger("botocore").setLevel(logging.WARNING)
     stop = threading.Event()
 

@@ -4,9 +4,10 @@
                               --StreamPoller--> indexer --> the ordered index
     bus rules (`infra.rules`) --> SQS queues (moto) --SqsPoller x workers--> queue handlers
 
-Handlers are the Lambda handlers themselves, given their settings directly because all of them
-share this process's environment. Each queue has several workers, as Lambda runs several
-instances of a function. Stream checkpoints are kept in files, so a restart resumes.
+Handlers are the Lambda handlers themselves; each handler module is configured with its own
+settings (`infra.configured`), because all of them share this process's environment. Each
+queue has several workers, as Lambda runs several instances of a function. Stream checkpoints
+are kept in files, so a restart resumes.
 """
 
 from __future__ import annotations
@@ -72,11 +73,10 @@ def provision_all(
     return Resources(provisioned, dlq_url, indexer_dlq_url, stream_arn)
 
 
-def _queue_handler(rule_handler: str, name: str, settings: Settings) -> Handler:
-    from infra.pipeline.consumer import queue_handler
-
+def _queue_handler(rule_handler: str, settings: Settings) -> Handler:
     module = importlib.import_module(rule_handler.rsplit(".", 1)[0])
-    return queue_handler(name, module.build, settings)  # type: ignore[no-any-return]
+    module.consumer.configure(settings)
+    return module.handler  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -97,17 +97,17 @@ class LocalPipeline:
     _threads: list[threading.Thread] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
-        from handlers.indexer import make_handler as make_indexer
-        from handlers.stream_forwarder import make_handler
+        from handlers import indexer, stream_forwarder
 
         wrap = self.wrap or (lambda name, handler: handler)
         forwarder_settings = dataclasses.replace(
             self.settings, dead_letter_queue_url=self.resources.forwarder_dlq_url
         )
+        stream_forwarder.forwarder.configure(forwarder_settings, events=self.events)
         self.stream = StreamPoller(
             streams_client(),
             self.resources.stream_arn,
-            wrap("stream-forwarder", make_handler(forwarder_settings, self.events)),
+            wrap("stream-forwarder", stream_forwarder.handler),
             self.checkpoint_dir / "stream-forwarder.json",
             max_retries=10,
             on_failure=self._on_stream_failure,
@@ -117,10 +117,11 @@ class LocalPipeline:
         indexer_settings = dataclasses.replace(
             self.settings, dead_letter_queue_url=self.resources.indexer_dlq_url
         )
+        indexer.stream_indexer.configure(indexer_settings)
         self.index = StreamPoller(
             streams_client(),
             self.resources.stream_arn,
-            wrap("indexer", make_indexer(indexer_settings)),
+            wrap("indexer", indexer.handler),
             self.checkpoint_dir / "indexer.json",
             max_retries=-1,  # the index must hold everything: never skip a batch
             function_name="indexer",
@@ -138,7 +139,7 @@ class LocalPipeline:
         for rule in RULES:
             queue = self.resources.provisioned.queues[rule.name]
             settings = dataclasses.replace(self.settings, dead_letter_queue_url=queue.dlq_url)
-            handler = _queue_handler(rule.handler, rule.name, settings)
+            handler = _queue_handler(rule.handler, settings)
             self.queues[rule.name] = SqsPoller(
                 self.sqs, queue.url, wrap(rule.name, handler), function_name=rule.name
             )

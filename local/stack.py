@@ -53,7 +53,9 @@ LOCAL_ENV = {
     "AWS_REGION": "us-east-1",
     "AWS_DEFAULT_REGION": "us-east-1",
     "POWERTOOLS_METRICS_DISABLED": "true",  # no metric lines in a terminal
-    "POWERTOOLS_LOG_LEVEL": "WARNING",  # handlers log problems; requests are logged below
+    "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
+    "POWERTOOLS_LOG_LEVEL": "INFO",  # the pipeline's work, one line per event and step
+    "SEATLEDGER_LOG_FORMAT": "text",  # readable lines, not JSON (infra.logs)
     "SEATLEDGER_DEV_ROUTES": "1",
 }
 

@@ -56,6 +56,28 @@ def test_one_function_per_handler_on_one_runtime(synth: Synthesized) -> None:
         assert function["Layers"] == [ref(layer_id)]
 
 
+def test_every_function_traces_to_x_ray(synth: Synthesized) -> None:
+    """Tracing is active and each role may send segments: the handlers' Powertools Tracer
+    records DynamoDB, EventBridge and gateway calls as subsegments."""
+    for function in _functions(synth).values():
+        assert function["TracingConfig"] == {"Mode": "Active"}
+        role = function["Role"]["Fn::GetAtt"][0]
+        allowed = {
+            action
+            for policy in synth.of_type("AWS::IAM::Policy").values()
+            if {"Ref": role} in policy["Properties"]["Roles"]
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if statement["Effect"] == "Allow"
+            for action in _listed(statement["Action"])
+        }
+        assert {"xray:PutTraceSegments", "xray:PutTelemetryRecords"} <= allowed, function["Handler"]
+        assert function["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+
+
+def _listed(actions: Any) -> list[str]:
+    return [actions] if isinstance(actions, str) else list(actions)
+
+
 DEFERRING = {"handlers.reallocation.handler", "handlers.catch_up.handler"}
 
 
