@@ -63,8 +63,11 @@ up: install-run  ## run the ledger locally (DynamoDB Local, data kept in .seatle
 test: install chromium  ## run unit, integration and end-to-end tests
 	$(BIN)/python -m pytest
 
-test-fast: install  ## unit tests only
-	$(BIN)/python -m pytest tests/unit
+test-fast: install  ## the unit tier only (in memory, seconds)
+	$(BIN)/python -m pytest -m unit
+
+test-%: install  ## one tier: test-unit, test-integration, test-e2e, test-cdk, test-drill
+	$(BIN)/python -m pytest -m $*
 
 lint: install  ## ruff, mypy and the import contract
 	$(BIN)/ruff check .
