@@ -22,11 +22,11 @@ from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import Environment
 
 from domain.application import Ticketing
-from domain.mapping import PydanticMapper
 from domain.runner import Runner
 from infra.dynamodb import DynamoDBFactory
 from infra.dynamodb.reads import paged_items
 from infra.gateway import SimulatedGateway
+from infra.mapping import STORAGE_ENV, PydanticMapper
 from infra.pipeline.follower import readers_of
 from infra.pipeline.source import StoreSource, fact_of_stored
 from infra.readmodels.catalog import Catalog
@@ -44,7 +44,7 @@ COPY_BATCH = 40  # events per save when copying: at most 40 aggregates, under th
 
 def sell(events: int) -> Ticketing:
     """An in-memory on-sale with failures until its log holds `events` events."""
-    app = Ticketing(gateway=SimulatedGateway())
+    app = Ticketing(STORAGE_ENV, gateway=SimulatedGateway())
     rng = random.Random(3)
     runner, i = Runner(app), 0
     while (app.recorder.max_notification_id() or 0) < events:

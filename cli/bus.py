@@ -15,11 +15,12 @@ import typer
 from pydantic import ValidationError
 
 from cli.common import Exit, errors, fail, help_of, operator_help, table, use_stack
-from domain.contract import DETAILS, EVENT_TYPES, MAX_ENTRY_BYTES, SOURCE, event_id_for
+from domain.contract import DETAILS, EVENT_TYPES, SOURCE, event_id_for
+from infra.publisher import MAX_REQUEST_BYTES
 from infra.settings import Settings
 from infra.untrusted import Unreadable, loads
 
-MAX_DETAIL_BYTES = MAX_ENTRY_BYTES  # no bigger detail fits in an EventBridge entry anyway
+MAX_DETAIL_BYTES = MAX_REQUEST_BYTES  # no bigger detail fits in an EventBridge entry anyway
 
 # Field names -> realistic example values, so `--example` reads like a real event.
 HINTS: dict[str, Any] = {
@@ -147,7 +148,7 @@ def publish(
             errors.print(f"  [bold]{p['field']}[/]: {p['reason']}")
         fail(Exit.INVALID, f"the detail breaks the {detail_type} schema: nothing was sent")
     text = parsed.model_dump_json()
-    if len(text.encode()) + len(SOURCE) + len(detail_type) > MAX_ENTRY_BYTES:
+    if len(text.encode()) + len(SOURCE) + len(detail_type) > MAX_REQUEST_BYTES:
         fail(Exit.INVALID, "the entry is over EventBridge's 256 KB limit: nothing was sent")
     if not dry_run:
         use_stack(ctx.obj.aws)  # before Settings: it sets the stack's environment

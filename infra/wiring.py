@@ -18,6 +18,7 @@ from infra.dynamodb.client import make_client
 from infra.dynamodb.index import Indexer
 from infra.dynamodb.recorders import DynamoDBTrackingRecorder
 from infra.gateway import DynamoDBChargeStore, SimulatedGateway
+from infra.mapping import STORAGE_ENV
 from infra.pipeline.consumer import Handle, Outcome, QueueConsumer
 from infra.pipeline.dead_letters import DeadLetters
 from infra.pipeline.deferrals import Deferrals
@@ -48,7 +49,7 @@ def ticketing(settings: Settings, gateway: PaymentGateway | None = None) -> Tick
         "DYNAMODB_INDEX_PARTITIONS": str(settings.index_partitions),
     }
     deadline = timedelta(seconds=settings.payment_deadline_seconds)
-    app = Ticketing(env, gateway=gateway, payment_deadline=deadline)
+    app = Ticketing({**STORAGE_ENV, **env}, gateway=gateway, payment_deadline=deadline)
     assert app.name == APP_NAME
     return app
 

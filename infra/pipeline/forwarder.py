@@ -23,12 +23,12 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from eventsourcing.persistence import Mapper
 
-from domain.contract import SOURCE, entry_detail
+from domain.contract import SOURCE
 from infra.correlation import correlated, valid
 from infra.dynamodb.stream import committed
 from infra.pipeline.dead_letters import DeadLetters
 from infra.pipeline.source import default_mapper, detail_of
-from infra.publisher import PERMANENT_CODES, FailedEntry, PublishError, publish
+from infra.publisher import PERMANENT_CODES, FailedEntry, PublishError, entry_detail, publish
 from infra.retry import Backoff
 
 

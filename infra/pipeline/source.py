@@ -14,7 +14,7 @@ from eventsourcing.persistence import AggregateRecorder, Mapper, StoredEvent
 
 from domain.base import DomainEvent
 from domain.contract import EventDetail, hidden_fields, to_detail
-from domain.mapping import JSONTranscoder, PydanticMapper
+from infra.mapping import JSONTranscoder, PydanticMapper
 from infra.pipeline.dead_letters import PoisonInput
 from projections.base import Fact, iso
 

@@ -30,10 +30,10 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from domain.contract import EVENT_TYPES
-from domain.mapping import PydanticMapper
 from infra.dynamodb.client import call_with_retry
 from infra.dynamodb.index_reader import IndexReader
 from infra.dynamodb.reads import paged_items
+from infra.mapping import PydanticMapper
 from infra.pipeline.source import StoreSource, detail_of, fact_of_stored
 from infra.readmodels.catalog import REFRESH_SECONDS, VIEW_ROLES, Catalog
 from infra.readmodels.codec import from_ddb, to_ddb

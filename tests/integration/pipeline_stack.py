@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 from domain.application import Ticketing
-from domain.mapping import PydanticMapper
 from infra.dynamodb.items import decode_id
 from infra.dynamodb.reads import paged_items
 from infra.gateway import Charge, DynamoDBChargeStore, Refund
+from infra.mapping import PydanticMapper
 from infra.pipeline.source import fact_of_stored
 from infra.readmodels.catalog import VIEW_ROLES, ViewTables
 from infra.readmodels.codec import from_ddb, to_ddb

@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 from cli.bus import example, registry_schema
 from cli.main import app
 from domain.base import DomainEvent
-from domain.contract import DETAILS, SOURCE, entry_detail, parse_detail, to_detail
+from domain.contract import DETAILS, SOURCE, parse_detail, to_detail
 from infra.gateway import SimulatedGateway
+from infra.publisher import entry_detail
 from tests.unit.every_event import run_every_kind_of_event
 
 

@@ -1,6 +1,7 @@
 """Store pydantic events as JSON: the application's MAPPER_TOPIC and TRANSCODER_TOPIC.
 
-Library code with no I/O: it turns events into bytes and back, upcasting old class versions.
+A storage adapter with no I/O: it turns events into bytes and back, upcasting old class
+versions. Whoever builds the application passes STORAGE_ENV (`infra.wiring`, the tests).
 """
 
 from __future__ import annotations
@@ -66,3 +67,10 @@ class PydanticMapper(Mapper[UUID]):
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         return cast(DomainEventProtocol[UUID], cls.model_validate(state))
+
+
+# The application's settings that choose this mapper and transcoder (the library reads them).
+STORAGE_ENV = {
+    "MAPPER_TOPIC": get_topic(PydanticMapper),
+    "TRANSCODER_TOPIC": get_topic(JSONTranscoder),
+}
