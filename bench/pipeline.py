@@ -46,7 +46,7 @@ def main() -> None:
     server = DynamoDBLocal().start()
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = server.endpoint
     os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = server.endpoint
-    settings = Settings()
+    settings = Settings.of()
     try:
         with local_aws(settings.event_bus) as aws, tempfile.TemporaryDirectory() as tmp:
             resources = provision_all(dynamodb(), aws.events, aws.sqs, settings)

@@ -162,7 +162,7 @@ def main() -> None:
         from infra.wiring import dynamodb, ticketing
 
         name = f"bench-replay-{uuid.uuid4().hex[:6]}"
-        settings = Settings(event_table=name, index_table=f"{name}-index")
+        settings = Settings.of(event_table=name, index_table=f"{name}-index")
         target = ticketing(settings)
         ensure_tables(dynamodb(), settings)
         # Copied with the index built inline, so it is complete when the copy returns.

@@ -13,6 +13,7 @@ from cdk.functions import LambdaCode, ServiceFunction
 from cdk.queues import secure_queue
 from cdk.storage import Storage
 from infra.rules import RuleSpec
+from infra.settings import ENV_VARS
 
 TIMEOUT = Duration.seconds(60)
 BATCH_WINDOW = Duration.seconds(1)
@@ -45,7 +46,10 @@ class RuleConsumer(Construct):
             code=code,
             handler=spec.handler,
             service=spec.name,
-            environment={**environment, "DEAD_LETTER_QUEUE_URL": self.dead_letters.queue_url},
+            environment={
+                **environment,
+                ENV_VARS["dead_letter_queue_url"]: self.dead_letters.queue_url,
+            },
             timeout=TIMEOUT,
         )
         fn = self.handler.function

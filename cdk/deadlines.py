@@ -34,7 +34,7 @@ class Deadlines(Construct):
             self, "SchedulerRole", assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com")
         )
         queue.grant_send_messages(self.role)
-        group = Settings().scheduler_group
+        group = Settings.of().scheduler_group
         schedules = Stack.of(self).format_arn(
             service="scheduler", resource="schedule", resource_name=f"{group}/{SCHEDULE_PREFIX}*"
         )

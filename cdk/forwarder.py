@@ -13,6 +13,7 @@ from cdk.functions import LambdaCode, ServiceFunction
 from cdk.queues import secure_queue
 from cdk.storage import Storage
 from cdk.streams import read_tips
+from infra.settings import ENV_VARS
 
 HANDLER = "handlers.stream_forwarder.handler"
 TIMEOUT = Duration.seconds(60)
@@ -38,7 +39,10 @@ class StreamForwarder(Construct):
             code=code,
             handler=HANDLER,
             service="stream-forwarder",
-            environment={**environment, "DEAD_LETTER_QUEUE_URL": self.on_failure.queue_url},
+            environment={
+                **environment,
+                ENV_VARS["dead_letter_queue_url"]: self.on_failure.queue_url,
+            },
             timeout=TIMEOUT,
         )
         read_tips(

@@ -12,6 +12,7 @@ from cdk.functions import LambdaCode, ServiceFunction
 from cdk.queues import secure_queue
 from cdk.storage import Storage
 from cdk.streams import read_tips
+from infra.settings import ENV_VARS
 
 HANDLER = "handlers.indexer.handler"
 TIMEOUT = Duration.seconds(120)  # a full batch, with gap fills and throttled writes retried
@@ -36,7 +37,10 @@ class Indexer(Construct):
             code=code,
             handler=HANDLER,
             service="indexer",
-            environment={**environment, "DEAD_LETTER_QUEUE_URL": self.on_failure.queue_url},
+            environment={
+                **environment,
+                ENV_VARS["dead_letter_queue_url"]: self.on_failure.queue_url,
+            },
             timeout=TIMEOUT,
             # One writer per index partition. Concurrent writers would still be correct (pages
             # are written only if absent, marks only from their previous value) but would race.

@@ -143,8 +143,8 @@ class SeatLedgerStack(Stack):
             "index_table": self.storage.index.table_name,
             "index_partitions": str(INDEX_PARTITIONS),
             "gateway_latency_ms": str(GATEWAY_LATENCY_MS),
-            "payment_deadline_seconds": str(Settings().payment_deadline_seconds),
-            "scheduler_group": Settings().scheduler_group,
+            "payment_deadline_seconds": str(Settings.of().payment_deadline_seconds),
+            "scheduler_group": Settings.of().scheduler_group,
         }
         names |= {role: table.table_name for role, table in self.storage.by_role.items()}
         names["event_bus"] = self.bus.bus.event_bus_name

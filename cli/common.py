@@ -9,7 +9,6 @@ import re
 import sys
 from dataclasses import dataclass
 from enum import IntEnum
-from pathlib import Path
 from typing import Any, NoReturn
 
 from rich.console import Console
@@ -18,9 +17,9 @@ from rich.table import Table
 from rich.text import Text
 
 from infra.untrusted import printable
-from local.dynamodb import PROJECT_ROOT
+from local.settings import StackSettings
 
-DATA_DIR = Path(os.environ.get("SEATLEDGER_DATA_DIR") or PROJECT_ROOT / ".seatledger")
+DATA_DIR = StackSettings().data_dir
 STACK_FILE = DATA_DIR / "stack.json"
 TOKEN_VAR = "SEATLEDGER_TOKEN"  # a bearer token for the commands that call the API
 OPERATOR_NOTE = (

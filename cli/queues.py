@@ -13,11 +13,15 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from cli.common import DATA_DIR, Exit, fail
+from infra.settings import ENV_VARS
 
 STACK_VAR = "SEATLEDGER_STACK"  # the deployed CloudFormation stack (cdk.app.STACK_NAME)
 STACK_NAME = "SeatLedger"
 # CloudFormation outputs -> the settings the operator commands read (see infra.settings).
-TABLE_OUTPUTS = {"EventTableName": "DYNAMODB_TABLE", "IndexTableName": "DYNAMODB_INDEX_TABLE"}
+TABLE_OUTPUTS = {
+    "EventTableName": ENV_VARS["event_table"],
+    "IndexTableName": ENV_VARS["index_table"],
+}
 DEPTHS = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
 PEEK_SECONDS = 30  # how long a listed message stays hidden at most (they are let go at once)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -14,8 +13,8 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
 
 from infra.correlation import HEADER, correlated, current, of_request
+from infra.settings import Settings
 
-LOG_FORMAT = "SEATLEDGER_LOG_FORMAT"  # "text": readable lines (`make up`); else Powertools' JSON
 tracer = Tracer()  # the handler's (Tracer instances share one configuration)
 
 
@@ -50,7 +49,7 @@ class CorrelatedFormatter(LambdaPowertoolsFormatter):
 
     def __init__(self, text: bool | None = None, **options: Any) -> None:
         super().__init__(**options)
-        self.text = os.environ.get(LOG_FORMAT) == "text" if text is None else text
+        self.text = Settings.from_env().log_format == "text" if text is None else text
 
     def format(self, record: logging.LogRecord) -> str:
         if getattr(record, "correlation_id", None) is None:

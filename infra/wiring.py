@@ -14,6 +14,7 @@ import boto3
 from domain.application import Ticketing
 from domain.contract import EventDetail
 from domain.payment import PaymentGateway
+from infra.dynamodb import DynamoDBFactory
 from infra.dynamodb.client import make_client
 from infra.dynamodb.index import Indexer
 from infra.dynamodb.recorders import DynamoDBTrackingRecorder
@@ -43,10 +44,8 @@ def ticketing(settings: Settings, gateway: PaymentGateway | None = None) -> Tick
     table's stream (Lambda, or the local stack's stream poller)."""
     env = {
         "PERSISTENCE_MODULE": "infra.dynamodb",
-        "DYNAMODB_TABLE": settings.event_table,
-        "DYNAMODB_INDEX": "stream",
-        "DYNAMODB_INDEX_TABLE": settings.index_table,
-        "DYNAMODB_INDEX_PARTITIONS": str(settings.index_partitions),
+        DynamoDBFactory.DYNAMODB_INDEX: "stream",
+        **settings.environment("event_table", "index_table", "index_partitions"),
     }
     deadline = timedelta(seconds=settings.payment_deadline_seconds)
     app = Ticketing({**STORAGE_ENV, **env}, gateway=gateway, payment_deadline=deadline)

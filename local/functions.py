@@ -22,10 +22,9 @@ import warnings
 from pathlib import Path
 from types import FrameType
 
-API_FD = "SEATLEDGER_API_FD"  # the listening socket an API process inherits
+from local.settings import StackSettings
+
 RESOURCES = "resources.json"  # in the data directory: what the stack provisioned
-QUEUE_WORKERS = "SEATLEDGER_QUEUE_WORKERS"  # threads per queue, as Lambda's concurrent instances
-DEFAULT_QUEUE_WORKERS = 4
 CATCH_UP_SECONDS = 30.0
 _ready_line = sys.stdout  # replaced in main() by a descriptor of its own
 
@@ -53,7 +52,7 @@ def serve(name: str, args: list[str], stop: threading.Event, data_dir: Path) -> 
         from local.api import LocalApi
         from local.auth import Verifier
 
-        listener = socket.socket(fileno=int(os.environ[API_FD]))
+        listener = socket.socket(fileno=StackSettings().api_fd)
         api = LocalApi(handler, Verifier.of(data_dir), sock=listener).start()
         _ready_until(stop)
         api.stop()
@@ -67,7 +66,7 @@ def serve(name: str, args: list[str], stop: threading.Event, data_dir: Path) -> 
     from local.pipeline import LocalPipeline, Resources
 
     resources = Resources.from_json((data_dir / RESOURCES).read_text())
-    workers = int(os.environ.get(QUEUE_WORKERS) or DEFAULT_QUEUE_WORKERS)
+    workers = StackSettings().queue_workers
     pipeline = LocalPipeline(
         Settings.from_env(),
         resources,
@@ -129,7 +128,7 @@ def main() -> int:
     _ready_line = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     stop = stopped_by_signals()
-    data_dir = Path(os.environ["SEATLEDGER_DATA_DIR"])
+    data_dir = StackSettings().data_dir
     serve(sys.argv[1], sys.argv[2:], stop, data_dir)
     return 0
 

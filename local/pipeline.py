@@ -100,8 +100,8 @@ class LocalPipeline:
         from handlers import indexer, stream_forwarder
 
         wrap = self.wrap or (lambda name, handler: handler)
-        forwarder_settings = dataclasses.replace(
-            self.settings, dead_letter_queue_url=self.resources.forwarder_dlq_url
+        forwarder_settings = self.settings.with_(
+            dead_letter_queue_url=self.resources.forwarder_dlq_url
         )
         stream_forwarder.forwarder.configure(forwarder_settings, events=self.events)
         self.stream = StreamPoller(
@@ -114,9 +114,7 @@ class LocalPipeline:
             function_name="stream-forwarder",
             poll_interval=self.poll_interval,
         )
-        indexer_settings = dataclasses.replace(
-            self.settings, dead_letter_queue_url=self.resources.indexer_dlq_url
-        )
+        indexer_settings = self.settings.with_(dead_letter_queue_url=self.resources.indexer_dlq_url)
         indexer.stream_indexer.configure(indexer_settings)
         self.index = StreamPoller(
             streams_client(),
@@ -128,8 +126,7 @@ class LocalPipeline:
             poll_interval=self.poll_interval,
         )
         # Deadlines go back to the reallocation queue; the scheduler here is moto's.
-        self.settings = dataclasses.replace(
-            self.settings,
+        self.settings = self.settings.with_(
             deadline_queue_arn=self.resources.provisioned.queues["reallocation"].arn,
             scheduler_role_arn=LOCAL_SCHEDULER_ROLE,
         )
@@ -138,7 +135,7 @@ class LocalPipeline:
         )
         for rule in RULES:
             queue = self.resources.provisioned.queues[rule.name]
-            settings = dataclasses.replace(self.settings, dead_letter_queue_url=queue.dlq_url)
+            settings = self.settings.with_(dead_letter_queue_url=queue.dlq_url)
             handler = _queue_handler(rule.handler, settings)
             self.queues[rule.name] = SqsPoller(
                 self.sqs, queue.url, wrap(rule.name, handler), function_name=rule.name

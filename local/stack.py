@@ -23,10 +23,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from infra.settings import Settings
 from local.dynamodb import (
     PROJECT_ROOT,
     DynamoDBLocal,
@@ -34,6 +34,7 @@ from local.dynamodb import (
     die_with_parent,
     free_port,
 )
+from local.settings import StackSettings, env_name
 
 if TYPE_CHECKING:
     from local.pipeline import Resources
@@ -55,8 +56,7 @@ LOCAL_ENV = {
     "POWERTOOLS_METRICS_DISABLED": "true",  # no metric lines in a terminal
     "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
     "POWERTOOLS_LOG_LEVEL": "INFO",  # the pipeline's work, one line per event and step
-    "SEATLEDGER_LOG_FORMAT": "text",  # readable lines, not JSON (infra.logs)
-    "SEATLEDGER_DEV_ROUTES": "1",
+    **Settings.of(log_format="text", dev_routes=True).environment("log_format", "dev_routes"),
 }
 
 CLIENT_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION")
@@ -64,29 +64,22 @@ DYNAMODB_ENDPOINT_VARS = ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMOD
 log = logging.getLogger("seatledger")
 
 
-@dataclass(frozen=True)
-class Ports:
-    api: int = int(os.environ.get("SEATLEDGER_API_PORT", "8080"))
-    dynamodb: int = int(os.environ.get("SEATLEDGER_DYNAMODB_PORT", "8000"))
-    api_workers: int = int(os.environ.get("SEATLEDGER_API_WORKERS", "2"))
-
-
 class StackError(RuntimeError):
     """The stack cannot start or go on; the message is the one line a user sees."""
 
 
-def serve(stop: threading.Event, data_dir: Path, ports: Ports) -> None:
+def serve(stop: threading.Event, data_dir: Path, ports: StackSettings) -> None:
     for key, value in LOCAL_ENV.items():
         os.environ.setdefault(key, value)
     try:  # first, so that a busy API port is said before anything starts
-        listener = socket.create_server(("127.0.0.1", ports.api), backlog=128)
+        listener = socket.create_server(("127.0.0.1", ports.api_port), backlog=128)
     except OSError:
         raise StackError(
-            f"the API port {ports.api} is in use; stop what uses it "
+            f"the API port {ports.api_port} is in use; stop what uses it "
             "or choose another port (SEATLEDGER_API_PORT)"
         ) from None
     dynamodb_local = DynamoDBLocal(
-        port=ports.dynamodb, db_path=data_dir / "dynamodb", log_path=data_dir / "dynamodb.log"
+        port=ports.dynamodb_port, db_path=data_dir / "dynamodb", log_path=data_dir / "dynamodb.log"
     )
     log.info("starting DynamoDB Local (data in %s)", data_dir / "dynamodb")
     with listener:
@@ -121,7 +114,7 @@ def run_services(
     stop: threading.Event,
     data_dir: Path,
     listener: socket.socket,
-    ports: Ports,
+    ports: StackSettings,
     until_stopped: Callable[[], None],
 ) -> None:
     # Imported here: they read the environment set above when first imported.
@@ -131,7 +124,7 @@ def run_services(
     from infra.wiring import dynamodb
     from local.auth import JWKS_PATH, ensure_key
     from local.aws import ENDPOINT_VARS
-    from local.functions import API_FD, RESOURCES
+    from local.functions import RESOURCES
     from local.pipeline import (
         LOCAL_SCHEDULER_ROLE,
         LocalPipeline,
@@ -140,7 +133,7 @@ def run_services(
     )
 
     settings = Settings.from_env()
-    os.environ["SEATLEDGER_DATA_DIR"] = str(data_dir)
+    os.environ[env_name("data_dir")] = str(data_dir)
     keys = ensure_key(data_dir)  # before any API process: they all verify with this key
     with Children() as children:
         moto_port = free_port()
@@ -165,7 +158,8 @@ def run_services(
         for function in FUNCTIONS:
             children.start(function)
         for _ in range(max(1, ports.api_workers)):
-            children.start("api", env={API_FD: str(listener.fileno())}, fds=(listener.fileno(),))
+            fd = str(listener.fileno())
+            children.start("api", env={env_name("api_fd"): fd}, fds=(listener.fileno(),))
         children.wait_ready()
         url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         write_stack_file(data_dir, url, resources)
@@ -244,9 +238,9 @@ def main() -> int:
     from local.functions import stopped_by_signals
 
     stop = stopped_by_signals()
-    data_dir = Path(os.environ.get("SEATLEDGER_DATA_DIR") or PROJECT_ROOT / ".seatledger")
+    settings = StackSettings()
     try:
-        serve(stop, data_dir, Ports())
+        serve(stop, settings.data_dir, settings)
     except (StackError, DynamoDBLocalError) as e:
         print(f"make up: {e}", file=sys.stderr)
         return 1

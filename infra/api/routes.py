@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import uuid
 from collections import Counter
 from importlib import resources
@@ -59,7 +58,6 @@ from infra.untrusted import NO_CONTROL
 from infra.wiring import dynamodb, simulated_gateway, source, ticketing
 from projections.views import Payments
 
-DEV_ROUTES = "SEATLEDGER_DEV_ROUTES"  # set by `make up` only: never on AWS
 # The spec's security requirement of every protected route (infra.api.endpoints says which).
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 # What the payment of an order in a final status must show; a payment view that lags the
@@ -399,7 +397,7 @@ def build_resolver() -> APIGatewayRestResolver:
         out = CompactSeatMapOut(show_id=show_id, name=show.name, **compact)
         return conditional(out.model_dump_json())
 
-    if os.environ.get(DEV_ROUTES) == "1":
+    if Settings.from_env().dev_routes:  # set by `make up` only: never on AWS
 
         @api.get("/dev/gateway/charges", include_in_schema=False)
         def charges() -> list[dict[str, Any]]:

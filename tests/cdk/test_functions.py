@@ -11,7 +11,7 @@ from aws_cdk.assertions import Match
 
 from cdk.environment import ENV_VARS, FIXED, powertools
 from infra.rules import RULES
-from infra.settings import Settings
+from infra.settings import NEVER_DEPLOYED, Settings
 from tests.cdk.conftest import Synthesized, ref
 
 HANDLERS = {
@@ -31,12 +31,15 @@ def _functions(synth: Synthesized) -> dict[str, dict[str, Any]]:
 
 
 def test_env_var_names_are_the_ones_settings_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    defaults = Settings()
+    defaults = Settings.of()
     values: dict[str, object] = {}
     for field, name in ENV_VARS.items():
-        numeric = isinstance(getattr(defaults, field), int)
-        values[field] = 7 if numeric else f"value-of-{name}"
-        monkeypatch.setenv(name, str(values[field]))
+        default = getattr(defaults, field)
+        if isinstance(default, bool):
+            values[field] = not default
+        else:
+            values[field] = 7 if isinstance(default, int) else f"value-of-{name}"
+        monkeypatch.setenv(name, Settings.of(**{field: values[field]}).environment(field)[name])
     settings = Settings.from_env()
     for field in ENV_VARS:
         assert getattr(settings, field) == values[field], field
@@ -90,7 +93,8 @@ def test_environment(synth: Synthesized) -> None:
     for function in _functions(synth).values():
         env = function["Environment"]["Variables"]
         # Exactly what settings read, the fixed names and Powertools'.
-        expected = set(ENV_VARS.values()) | set(FIXED) | set(powertools("any"))
+        deployed = {v for f, v in ENV_VARS.items() if f not in NEVER_DEPLOYED}
+        expected = deployed | set(FIXED) | set(powertools("any"))
         if function["Handler"] in PARK_NOTHING:
             expected.discard("DEAD_LETTER_QUEUE_URL")
         if function["Handler"] not in DEFERRING:

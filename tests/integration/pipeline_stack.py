@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from tests.conftest import fresh_table_name
 
 
 def fresh_settings() -> Settings:
-    return Settings(
+    return Settings.of(
         event_table=fresh_table_name("events"),
         index_table=fresh_table_name("index"),
         seat_map_table=fresh_table_name("seats"),
@@ -155,7 +154,7 @@ def pipeline_stack(
     wrap: Wrap | None = None,
     **overrides: Any,
 ) -> Iterator[Stack]:
-    settings = dataclasses.replace(fresh_settings(), **overrides)
+    settings = fresh_settings().with_(**overrides)
     saved = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
     os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = ddb.endpoint
     try:

@@ -32,7 +32,7 @@ def test_the_forwarder_puts_the_tips_correlation_id_in_the_detail(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     bus = Bus()
-    stream_forwarder.forwarder.configure(Settings(event_bus="seatledger"), events=bus)
+    stream_forwarder.forwarder.configure(Settings.of(event_bus="seatledger"), events=bus)
     with captured("stream-forwarder") as logs:
         answer = stream_forwarder.handler(load("dynamodb_stream_batch"), LocalContext("fwd"))
     assert answer == {"batchItemFailures": []}

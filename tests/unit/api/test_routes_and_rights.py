@@ -12,7 +12,8 @@ import pytest
 
 from infra.api.endpoints import ENDPOINTS, endpoint_for
 from infra.api.problems import slug
-from infra.api.routes import DEV_ROUTES, build_resolver
+from infra.api.routes import build_resolver
+from infra.settings import ENV_VARS
 from local.dynamodb import PROJECT_ROOT
 from local.runners.lambda_runtime import LocalContext
 from tests.problems import kind
@@ -33,7 +34,7 @@ SHOW = "3f1c1a52-0000-4000-8000-000000000001"
 @pytest.fixture(scope="module")
 def resolver(request: pytest.FixtureRequest) -> Any:
     patch = pytest.MonkeyPatch()
-    patch.setenv(DEV_ROUTES, "1")
+    patch.setenv(ENV_VARS["dev_routes"], "1")
     request.addfinalizer(patch.undo)
     return build_resolver()
 
