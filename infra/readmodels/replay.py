@@ -81,19 +81,27 @@ class ShadowPositions(Positions):
         ).get("Item")
         return int(item["n"]["N"]) if item else 0
 
-    def reach(self, application: str, partition: int, position: int, fresh: bool = False) -> int:
+    def reach(self, application: str, partition: int, position: int) -> int:
+        item = self._item(application, partition, position)
+        self.client.put_item(TableName=self.table, Item=item)
+        return position
+
+    def start(self, application: str, partition: int, position: int) -> None:
+        """The first position of a fresh shadow (refused if it has one)."""
         self.client.put_item(
             TableName=self.table,
-            Item={**self._key(application, partition), "n": {"N": str(position)}},
-            **({"ConditionExpression": "attribute_not_exists(pk)"} if fresh else {}),
+            Item=self._item(application, partition, position),
+            ConditionExpression="attribute_not_exists(pk)",
         )
-        return position
 
     def drop(self, application: str, partition: int) -> None:
         self.client.delete_item(TableName=self.table, Key=self._key(application, partition))
 
     def _key(self, application: str, partition: int) -> dict[str, Any]:
         return {"pk": {"S": f"{POSITION}{application}#{partition}"}}
+
+    def _item(self, application: str, partition: int, position: int) -> dict[str, Any]:
+        return {**self._key(application, partition), "n": {"N": str(position)}}
 
 
 @dataclass
@@ -128,9 +136,7 @@ class Replayer:
     def start_at(self, table: str, position: int) -> None:
         """Begin a fresh shadow after `position` in every index partition."""
         for reader in self.readers:
-            ShadowPositions(self.client, table).reach(
-                reader.app, reader.partition, position, fresh=True
-            )
+            ShadowPositions(self.client, table).start(reader.app, reader.partition, position)
 
     def replay(self, views: list[View], progress: Progress | None = None) -> list[ReplayResult]:
         """Rebuild `views` in one pass over the index; each is swapped in once caught up."""
@@ -176,8 +182,8 @@ class Replayer:
         total = sum(r.max_notification_id() or 0 for r in self.readers)
         topics = sorted({get_topic(EVENT_TYPES[t]) for v in views for t in v.detail_types})
         for reader in self.readers:
-            at = {v.name: ShadowPositions(self.client, shadows[v.name]) for v in views}
-            starts = {name: shadow.at(reader.app, reader.partition) for name, shadow in at.items()}
+            kept = {v.name: ShadowPositions(self.client, shadows[v.name]) for v in views}
+            starts = {name: p.at(reader.app, reader.partition) for name, p in kept.items()}
             items: dict[str, dict[str, Item]] = {v.name: {} for v in views}
             # Whether every item of the shadow is in memory (a fresh shadow, nothing dropped).
             whole = {name: start == 0 for name, start in starts.items()}
