@@ -23,7 +23,14 @@ from infra.mapping import STORAGE_ENV
 from infra.pipeline.consumer import Handle, Outcome, QueueConsumer
 from infra.pipeline.dead_letters import DeadLetters
 from infra.pipeline.deferrals import Deferrals
-from infra.pipeline.follower import Follower, readers_of
+from infra.pipeline.follower import (
+    Follower,
+    ReactionSink,
+    Sink,
+    TrackedPositions,
+    ViewSink,
+    readers_of,
+)
 from infra.pipeline.reactor import Reactor
 from infra.pipeline.source import StoreSource
 from infra.readmodels.catalog import Catalog, ViewTables
@@ -78,11 +85,12 @@ def _log(log: Any) -> dict[str, Any]:
     return {"log": log} if log is not None else {}
 
 
-def follower(name: str, settings: Settings, app: Ticketing, apply: Handle) -> Follower:
-    """Catches the consumer `name` up from the index (see `infra.pipeline.follower`)."""
+def follower(name: str, settings: Settings, app: Ticketing, sink: Sink) -> Follower:
+    """Catches the consumer `name` up from the index into `sink`, from the positions it tracks
+    (see `infra.pipeline.follower`)."""
     readers = readers_of(dynamodb(), settings.index_table, app.name, settings.index_partitions)
     tracking = DynamoDBTrackingRecorder(dynamodb(), settings.event_table, name)
-    found = Follower(readers, tracking, apply, app.mapper, deferrals(settings))
+    found = Follower(readers, TrackedPositions(tracking), sink, app.mapper)
     if settings.dead_letter_queue_url:
         parked = dead_letters(settings, name)
         found.park = lambda detail, reason: parked.park(detail.model_dump_json(), reason)
@@ -164,12 +172,15 @@ def catch_up(
     """Every consumer follows the index from its position, but for what was indexed in the last
     `grace_seconds`: per consumer, events handed over, or the error that stopped it (it goes on
     from its position next time)."""
-    consumers: dict[str, Handle] = {"read-models": catalog_views(settings, app, log)}
-    consumers.update((r.name, reactor(r, settings, app, log).apply) for r in REACTIONS)
+    consumers: dict[str, Sink] = {"read-models": ViewSink(catalog_views(settings, app, log))}
+    consumers.update(
+        (r.name, ReactionSink(reactor(r, settings, app, log).apply, deferrals(settings)))
+        for r in REACTIONS
+    )
     done: dict[str, Any] = {}
-    for name, apply in consumers.items():
+    for name, sink in consumers.items():
         try:
-            done[name] = follower(name, settings, app, apply).catch_up(grace_seconds)
+            done[name] = follower(name, settings, app, sink).catch_up(grace_seconds)
         except Exception as e:  # noqa: BLE001 - reported; the others still catch up
             done[name] = e
     return done

@@ -9,13 +9,14 @@ fills. The index is the source (not the 24-hour stream). A rebuild runs in three
    after the items it covers, so an interrupted replay resumes where it stopped.
 2. **Follow.** The catalog marks the shadow as followed: the live consumers then apply every
    event to it as well as to the live table (exactly, per aggregate). The replay waits until
-   they have all seen that, then catches up from the index with the same exact projector.
+   they have all seen that, then catches up from the index with the same exact projector,
+   through the follower (`infra.pipeline.follower`) from the shadow's positions.
 3. **Swap.** The catalog makes the shadow live in one conditional write, and the replay catches
    up once more for events consumed while consumers were switching.
 
 Only views are replayed: the reactions' effects (orders settled, cards charged) are already
-events in the store, so a replay runs no command and never charges a card. The three steps
-share their positions and tables, so they stay in one module.
+events in the store, so a replay runs no command and never charges a card. Long: the three
+steps share their positions and tables, so they stay in one module.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from infra.dynamodb.client import call_with_retry
 from infra.dynamodb.index_reader import IndexReader
 from infra.dynamodb.reads import paged_items
 from infra.mapping import PydanticMapper
-from infra.pipeline.source import StoreSource, detail_of, fact_of_stored
+from infra.pipeline.follower import Follower, Positions, ViewSink, refuse_poison
+from infra.pipeline.source import StoreSource, fact_of_stored
 from infra.readmodels.catalog import REFRESH_SECONDS, VIEW_ROLES, Catalog
 from infra.readmodels.codec import from_ddb, to_ddb
 from infra.readmodels.projector import Projector, fold
@@ -63,6 +65,43 @@ def view_named(name: str) -> View:
         if view.name == name:
             return view
     raise KeyError(f"no view {name!r}; views: {', '.join(v.name for v in VIEWS)}")
+
+
+@dataclass
+class ShadowPositions(Positions):
+    """A shadow's positions, as items of the shadow itself: written after the items they
+    cover, so an interrupted replay resumes where it stopped; deleted once it is live."""
+
+    client: Any
+    table: str
+
+    def at(self, application: str, partition: int) -> int:
+        item = self.client.get_item(
+            TableName=self.table, ConsistentRead=True, Key=self._key(application, partition)
+        ).get("Item")
+        return int(item["n"]["N"]) if item else 0
+
+    def reach(self, application: str, partition: int, position: int) -> int:
+        item = self._item(application, partition, position)
+        self.client.put_item(TableName=self.table, Item=item)
+        return position
+
+    def start(self, application: str, partition: int, position: int) -> None:
+        """The first position of a fresh shadow (refused if it has one)."""
+        self.client.put_item(
+            TableName=self.table,
+            Item=self._item(application, partition, position),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def drop(self, application: str, partition: int) -> None:
+        self.client.delete_item(TableName=self.table, Key=self._key(application, partition))
+
+    def _key(self, application: str, partition: int) -> dict[str, Any]:
+        return {"pk": {"S": f"{POSITION}{application}#{partition}"}}
+
+    def _item(self, application: str, partition: int, position: int) -> dict[str, Any]:
+        return {**self._key(application, partition), "n": {"N": str(position)}}
 
 
 @dataclass
@@ -97,7 +136,7 @@ class Replayer:
     def start_at(self, table: str, position: int) -> None:
         """Begin a fresh shadow after `position` in every index partition."""
         for reader in self.readers:
-            self._set_position(table, reader.partition, position, fresh=True)
+            ShadowPositions(self.client, table).start(reader.app, reader.partition, position)
 
     def replay(self, views: list[View], progress: Progress | None = None) -> list[ReplayResult]:
         """Rebuild `views` in one pass over the index; each is swapped in once caught up."""
@@ -123,10 +162,7 @@ class Replayer:
             if old[view.name] != shadows[view.name]:
                 self._reconcile(old[view.name], shadows[view.name], exact[view.name])
             for reader in self.readers:  # the live table needs no positions
-                self.client.delete_item(
-                    TableName=shadows[view.name],
-                    Key={"pk": {"S": self._position_key(reader.partition)}},
-                )
+                ShadowPositions(self.client, shadows[view.name]).drop(reader.app, reader.partition)
         busy = time.monotonic() - started - waited  # the wait for consumers is not replay work
         return [
             ReplayResult(v.name, old[v.name], shadows[v.name], applied[v.name], busy) for v in views
@@ -146,7 +182,8 @@ class Replayer:
         total = sum(r.max_notification_id() or 0 for r in self.readers)
         topics = sorted({get_topic(EVENT_TYPES[t]) for v in views for t in v.detail_types})
         for reader in self.readers:
-            starts = {v.name: self._position(shadows[v.name], reader.partition) for v in views}
+            kept = {v.name: ShadowPositions(self.client, shadows[v.name]) for v in views}
+            starts = {name: p.at(reader.app, reader.partition) for name, p in kept.items()}
             items: dict[str, dict[str, Item]] = {v.name: {} for v in views}
             # Whether every item of the shadow is in memory (a fresh shadow, nothing dropped).
             whole = {name: start == 0 for name, start in starts.items()}
@@ -165,11 +202,11 @@ class Replayer:
                     )
                     writes += [(shadows[view.name], items[view.name][k]) for k in changed]
                     applied[view.name] += len(mine)
-                self._settle_writes(in_flight, views, shadows, reader.partition, position)
+                self._settle_writes(in_flight, views, shadows, reader, position)
                 in_flight = self._submit(writes)
                 position = batch[-1].id
                 if any(len(items[v.name]) > ITEMS_IN_MEMORY for v in views):
-                    self._settle_writes(in_flight, views, shadows, reader.partition, position)
+                    self._settle_writes(in_flight, views, shadows, reader, position)
                     in_flight = []
                     for view in views:  # written: what is dropped is read back when needed
                         items[view.name].clear()
@@ -177,7 +214,7 @@ class Replayer:
                 if progress:
                     for view in views:
                         progress(view.name, position, max(total, position))
-            self._settle_writes(in_flight, views, shadows, reader.partition, position)
+            self._settle_writes(in_flight, views, shadows, reader, position)
         return applied
 
     def _fold(
@@ -221,19 +258,20 @@ class Replayer:
         ]
 
     def _catch_up(self, view: View, shadow: str, exact: Projector) -> int:
-        """Apply what the index holds after the shadow's positions, exactly per aggregate."""
-        applied = 0
-        for reader in self.readers:
-            position = self._position(shadow, reader.partition)
-            while batch := reader.select_notifications(position + 1, self.page):
-                details = [detail_of(self.mapper, reader.app, n) for n in batch]
-                failures = [o for o in exact.apply(details) if o is not None]
-                if failures:
-                    raise failures[0]
-                position = batch[-1].id
-                self._set_position(shadow, reader.partition, position)
-                applied += sum(1 for d in details if d.detail_type in view.detail_types)
-        return applied
+        """Follow the index from the shadow's positions up to its head, exactly per aggregate;
+        stops at the first failure (tried once) or poison, and the next run resumes. Returns
+        the view's events applied."""
+        sink = ViewSink(exact.apply, view.detail_types)
+        Follower(
+            self.readers,
+            ShadowPositions(self.client, shadow),
+            sink,
+            self.mapper,
+            page=self.page,
+            park=refuse_poison,
+            backoff=Backoff(attempts=1),
+        ).catch_up(grace_seconds=None)
+        return sink.applied
 
     def _submit(self, writes: list[tuple[str, Item]]) -> list[Future[None]]:
         """Every item, 25 to a BatchWriteItem, several requests at once."""
@@ -251,7 +289,7 @@ class Replayer:
         in_flight: list[Future[None]],
         views: list[View],
         shadows: dict[str, str],
-        partition: int,
+        reader: IndexReader,
         position: int,
     ) -> None:
         """Wait for the writes of the pages up to `position`, then record it as reached."""
@@ -260,7 +298,9 @@ class Replayer:
         for future in in_flight:
             future.result()
         for view in views:
-            self._set_position(shadows[view.name], partition, position)
+            ShadowPositions(self.client, shadows[view.name]).reach(
+                reader.app, reader.partition, position
+            )
 
     def _write_chunk(self, table: str, chunk: list[Item]) -> None:
         request: dict[str, Any] = {table: [{"PutRequest": {"Item": to_ddb(i)}} for i in chunk]}
@@ -290,24 +330,6 @@ class Replayer:
                 found.update((i["pk"]["S"], from_ddb(i)) for i in answer["Responses"][table])
                 request = answer.get("UnprocessedKeys") or {}
         return found
-
-    def _position(self, table: str, partition: int) -> int:
-        item = self.client.get_item(
-            TableName=table,
-            ConsistentRead=True,
-            Key={"pk": {"S": self._position_key(partition)}},
-        ).get("Item")
-        return int(item["n"]["N"]) if item else 0
-
-    def _set_position(self, table: str, partition: int, position: int, fresh: bool = False) -> None:
-        self.client.put_item(
-            TableName=table,
-            Item={"pk": {"S": self._position_key(partition)}, "n": {"N": str(position)}},
-            **({"ConditionExpression": "attribute_not_exists(pk)"} if fresh else {}),
-        )
-
-    def _position_key(self, partition: int) -> str:
-        return f"{POSITION}{self.readers[0].app}#{partition}"
 
     def _empty(self, table: str) -> None:
         items = paged_items(self.client.scan, TableName=table, ProjectionExpression="pk")

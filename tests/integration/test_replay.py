@@ -79,7 +79,7 @@ def test_replayed_views_equal_the_live_ones_after_a_busy_on_sale(
         # The live pipeline follows the swap: a new order reaches the new tables.
         late = app.place_order(show, "late", ["A-1"], "k", "tok_visa")
         stack.pipeline.run_until_quiet(timeout=120)
-        orders = {o["order_id"]: o for o in scan(live.orders_table) if "order_id" in o}
+        orders = {o["order_id"]: o for o in scan(live.of("orders")) if "order_id" in o}
         assert str(late) in orders
         assert stack.views(live) == stack.rebuilt_views()
 
