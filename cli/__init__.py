@@ -1,1 +1,1 @@
-"""The `seatledger` command line: history, log, replay, queries, bus events, demo, tokens."""
+"""The `seatledger` command line: history, log, rebuild, queries, bus events, demo, tokens."""

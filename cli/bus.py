@@ -1,4 +1,8 @@
-"""`seatledger publish`, `schemas export` and `bus replay`: the bus, schema-checked."""
+"""`seatledger publish`, `schemas export` and `bus replay`: the bus, schema-checked.
+
+Long: `publish`, `schemas export` and `bus replay` share the bus's schema checks and its
+clients.
+"""
 
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ def waiting() -> bool:
 
 class Exit(IntEnum):
     OK = 0
-    FAILED = 1  # the command ran and found a problem (e.g. replay could not finish)
+    FAILED = 1  # the command ran and found a problem (e.g. rebuild could not finish)
     USAGE = 2  # wrong arguments (Typer's own code for these)
     NOT_FOUND = 3  # unknown aggregate, order, show...
     UNREACHABLE = 4  # the stack is not running, or AWS cannot be reached

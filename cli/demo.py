@@ -3,6 +3,8 @@
 Alice and Bob both want seat north-A-1. Alice asks first but her card declines, so the seat passes
 to Bob, whose card is charged, once. Everything goes through the public API, as a client would:
 an organizer's token creates the show, each buyer orders and reads with their own token.
+
+Long: the demo's story, step by step, reads top to bottom.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """`seatledger history` (an aggregate's events and time travel) and `seatledger log` (a show's
 slice of the ordered index, optionally followed live). One module: both print events, and share
-how (private fields hidden, payloads shortened)."""
+how (private fields hidden, payloads shortened).
+
+Long: `history` and `log` share how stored events are read and shown.
+"""
 
 from __future__ import annotations
 

@@ -9,11 +9,11 @@ from importlib.metadata import version
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cli import bus, demo, dlq, history, query, replay, status, token
+from cli import bus, demo, dlq, history, query, rebuild, status, token
 from cli.common import Exit, Output, fail
 
 app = typer.Typer(
-    help="Event history, replay, queries, dead letters, status and test events for the seatledger "
+    help="Event history, rebuild, queries, dead letters, status and test events for the seatledger "
     "ledger. `token` and "
     "`demo` go through the API (with a bearer token); the others are operator tools that use "
     "the stack's tables and bus directly.",
@@ -51,7 +51,7 @@ def options(
     ctx.obj = Context(Output(json_output), aws)
 
 
-for module in (history, query, replay, bus, demo, token, dlq, status):
+for module in (history, query, rebuild, bus, demo, token, dlq, status):
     module.register(app)
 
 

@@ -1,7 +1,7 @@
 """In-process reaction runner: notification log -> policies -> `app.execute`, until quiet.
 
 A stand-in for the queues, for domain tests and benchmarks; deliberately not the follower
-(`infra.pipeline.follower`, which follows the index for the catch-up and replays):
+(`infra.pipeline.follower`, which follows the index for the catch-up and rebuilds):
 
 - the domain may not import infra (the import contract), and the follower's sinks, position
   stores, poison parking and Scheduler deferrals are all infra;

@@ -23,7 +23,7 @@ def build(settings: Settings, events: Any = None) -> Forwarder:
         events or boto3.client("events"),
         settings.event_bus,
         dead_letters(settings, "stream-forwarder"),
-        log=logger,
+        logger=logger,
         metrics=metrics,
     )
 

@@ -8,6 +8,8 @@ refund gives back a key's capture once and closes the key (a later capture under
 declined, charging nothing). Each call takes ``SEATLEDGER_GATEWAY_LATENCY_MS``. Charges and
 refunds live behind `ChargeStore`, so a multi-process version keeps them in a table
 (`DynamoDBChargeStore`).
+
+Long: the simulated card network and its charge store: charging once per key needs both in view.
 """
 
 from __future__ import annotations

@@ -69,20 +69,20 @@ def source(app: Ticketing) -> StoreSource:
     return StoreSource(app.recorder, app.name, app.mapper)
 
 
-def projectors(tables: ViewTables, app: Ticketing, log: Any = None) -> list[Projector]:
+def projectors(tables: ViewTables, app: Ticketing, logger: Any = None) -> list[Projector]:
     return [
-        Projector(dynamodb(), tables.of(view.name), view, source(app), **_log(log))
+        Projector(dynamodb(), tables.of(view.name), view, source(app), **_logger(logger))
         for view in VIEWS
     ]
 
 
-def reactor(reaction: Reaction, settings: Settings, app: Ticketing, log: Any = None) -> Reactor:
-    return Reactor(reaction, app, source(app), settings.accept_test_events, **_log(log))
+def reactor(reaction: Reaction, settings: Settings, app: Ticketing, logger: Any = None) -> Reactor:
+    return Reactor(reaction, app, source(app), settings.accept_test_events, **_logger(logger))
 
 
-def _log(log: Any) -> dict[str, Any]:
+def _logger(logger: Any) -> dict[str, Any]:
     """The handler's logger, where one is given (else the module's own)."""
-    return {"log": log} if log is not None else {}
+    return {"logger": logger} if logger is not None else {}
 
 
 def follower(name: str, settings: Settings, app: Ticketing, sink: Sink) -> Follower:
@@ -129,14 +129,14 @@ def views_handle(
     tables: ViewTables,
     app: Ticketing,
     following: dict[str, str] | None = None,
-    log: Any = None,
+    logger: Any = None,
 ) -> Handle:
     """Every view's projector as one consumer (each event concerns one view), and one for each
-    shadow table a replay asks the consumers to keep up (`following`: view -> table)."""
-    views = projectors(tables, app, log)
+    shadow table a rebuild asks the consumers to keep up (`following`: view -> table)."""
+    views = projectors(tables, app, logger)
     by_name = {view.name: view for view in VIEWS}
     views += [
-        Projector(dynamodb(), table, by_name[name], source(app), **_log(log))
+        Projector(dynamodb(), table, by_name[name], source(app), **_logger(logger))
         for name, table in (following or {}).items()
     ]
 
@@ -150,31 +150,31 @@ def views_handle(
     return handle
 
 
-def catalog_views(settings: Settings, app: Ticketing, log: Any = None) -> Handle:
-    """The views as the catalog has them: live tables, and the shadows a replay asks to keep
-    up; followed as it changes (a replay swapping a table in)."""
+def catalog_views(settings: Settings, app: Ticketing, logger: Any = None) -> Handle:
+    """The views as the catalog has them: live tables, and the shadows a rebuild asks to keep
+    up; followed as it changes (a rebuild swapping a table in)."""
     catalog = Catalog(dynamodb(), settings)
     tables = catalog.tables()
-    views = views_handle(tables[0], app, tables[1], log)
+    views = views_handle(tables[0], app, tables[1], logger)
 
     def handle(details: list[EventDetail]) -> list[Outcome]:
         nonlocal tables, views
         if (now := catalog.tables()) != tables:
-            tables, views = now, views_handle(now[0], app, now[1], log)
+            tables, views = now, views_handle(now[0], app, now[1], logger)
         return views(details)
 
     return handle
 
 
 def catch_up(
-    settings: Settings, app: Ticketing, grace_seconds: float = 0, log: Any = None
+    settings: Settings, app: Ticketing, grace_seconds: float = 0, logger: Any = None
 ) -> dict[str, Any]:
     """Every consumer follows the index from its position, but for what was indexed in the last
     `grace_seconds`: per consumer, events handed over, or the error that stopped it (it goes on
     from its position next time)."""
-    consumers: dict[str, Sink] = {"read-models": ViewSink(catalog_views(settings, app, log))}
+    consumers: dict[str, Sink] = {"read-models": ViewSink(catalog_views(settings, app, logger))}
     consumers.update(
-        (r.name, ReactionSink(reactor(r, settings, app, log).apply, deferrals(settings)))
+        (r.name, ReactionSink(reactor(r, settings, app, logger).apply, deferrals(settings)))
         for r in REACTIONS
     )
     done: dict[str, Any] = {}

@@ -7,6 +7,9 @@ token, checked against the local issuer's keys (`local.auth`) and refused with 4
 the handler runs; a verified token's claims go in ``requestContext.authorizer.claims`` as API
 Gateway passes them (every value a string). The issuer's JWKS is served at
 /.well-known/jwks.json, as Cognito publishes its own.
+
+Long: an HTTP adapter that mirrors API Gateway's edge (lengths, methods, HEAD and OPTIONS,
+tokens) in one place.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from infra.untrusted import printable
 from local.auth import JWKS_PATH, InvalidToken, Verifier
 from local.runners.lambda_runtime import Handler, LocalContext
 
-log = logging.getLogger("seatledger.http")  # not "...api": Powertools filters by substring
+logger = logging.getLogger("seatledger.http")  # not "...api": Powertools filters by substring
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 TIME_CLAIMS = ("exp", "iat", "auth_time")  # API Gateway passes these as dates in words
 DRAIN_SECONDS = 30.0  # how long a refused body is read, so the client can finish and see why
@@ -197,7 +200,7 @@ class LocalApi:
                 detail = message or HTTPStatus(code).phrase
                 self._reply(problem_answer(code, name, detail, headers={"Connection": "close"}))
                 what = f"{self.command or '-'} {getattr(self, 'path', '-')}"
-                log.info("%s %s", printable(what), code)
+                logger.info("%s %s", printable(what), code)
 
             def _serve(self, head: bool = False) -> None:
                 started = time.perf_counter()
@@ -216,11 +219,11 @@ class LocalApi:
                         with one_at_a_time:
                             answer = api_handler(event, LocalContext("api"))
                 except Exception:  # the handler maps every client error; this is ours
-                    log.exception("api handler failed")
+                    logger.exception("api handler failed")
                     answer = problem_answer(500, "InternalError", "A fault of the ledger's, logged")
                 self._reply(answer, head=head)
                 with correlated(_header(answer, HEADER)):  # the access line, with the request's id
-                    log.info(
+                    logger.info(
                         "%s %s %s %.0fms",
                         self.command,
                         printable(self.path),
@@ -285,7 +288,7 @@ class LocalApi:
                 self._reply(
                     problem_answer(405, "MethodNotAllowed", reason, headers={"Allow": allow})
                 )
-                log.info("%s %s 405", printable(self.command), printable(self.path))
+                logger.info("%s %s 405", printable(self.command), printable(self.path))
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass  # one line per request is logged by _serve

@@ -6,6 +6,9 @@ provisioned from plain data.
 
 Inside the block ``AWS_ENDPOINT_URL_EVENTBRIDGE``, ``_SQS`` and ``_SCHEDULER`` point at moto,
 so any boto3 client created there (handlers included) talks to it with no code change.
+
+Long: moto's server and what it must hold, with each workaround for a moto fault beside what it
+fixes.
 """
 
 from __future__ import annotations

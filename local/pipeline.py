@@ -8,6 +8,8 @@ Handlers are the Lambda handlers themselves; each handler module is configured w
 settings (`infra.configured`), because all of them share this process's environment. Each
 queue has several workers, as Lambda runs several instances of a function. Stream checkpoints
 are kept in files, so a restart resumes.
+
+Long: it provisions and wires every local function, the one place that mirrors the CDK stack.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ If DynamoDB Local dies, it is started again on its data and port, and the stack 
 
 Settings: SEATLEDGER_API_PORT (8080), SEATLEDGER_DYNAMODB_PORT (8000), SEATLEDGER_DATA_DIR
 (.seatledger), SEATLEDGER_API_WORKERS (2 processes), SEATLEDGER_QUEUE_WORKERS (4 per queue).
+
+Long: `make up`'s supervisor: the start order, restarts and shutdown of every child in one
+place.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ LOCAL_ENV = {
 
 CLIENT_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION")
 DYNAMODB_ENDPOINT_VARS = ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
-log = logging.getLogger("seatledger")
+logger = logging.getLogger("seatledger")
 
 
 class StackError(RuntimeError):
@@ -81,7 +84,7 @@ def serve(stop: threading.Event, data_dir: Path, ports: StackSettings) -> None:
     dynamodb_local = DynamoDBLocal(
         port=ports.dynamodb_port, db_path=data_dir / "dynamodb", log_path=data_dir / "dynamodb.log"
     )
-    log.info("starting DynamoDB Local (data in %s)", data_dir / "dynamodb")
+    logger.info("starting DynamoDB Local (data in %s)", data_dir / "dynamodb")
     with listener:
         dynamodb_local.start()
         os.environ.update(dict.fromkeys(DYNAMODB_ENDPOINT_VARS, dynamodb_local.endpoint))
@@ -98,16 +101,16 @@ def supervise(stop: threading.Event, dynamodb_local: DynamoDBLocal) -> None:
         if dynamodb_local.alive():
             continue
         code = dynamodb_local.process.returncode if dynamodb_local.process else None
-        log.warning("DynamoDB Local exited (code %s); starting it again on its data", code)
+        logger.warning("DynamoDB Local exited (code %s); starting it again on its data", code)
         died = time.monotonic()
         while not stop.is_set():
             try:
                 dynamodb_local.start()
                 break
             except DynamoDBLocalError as e:  # e.g. its port still taken: say so, try again
-                log.warning("DynamoDB Local did not start again: %s", e)
+                logger.warning("DynamoDB Local did not start again: %s", e)
                 stop.wait(2)
-        log.warning("DynamoDB Local is back after %.1f s", time.monotonic() - died)
+        logger.warning("DynamoDB Local is back after %.1f s", time.monotonic() - died)
 
 
 def run_services(
@@ -140,7 +143,7 @@ def run_services(
         children.start("moto", str(moto_port))
         children.wait_ready()
         os.environ.update(dict.fromkeys(ENDPOINT_VARS, f"http://127.0.0.1:{moto_port}"))
-        log.info("moto (EventBridge, SQS, Scheduler) on port %d", moto_port)
+        logger.info("moto (EventBridge, SQS, Scheduler) on port %d", moto_port)
         resources = provision_all(dynamodb(), boto3.client("events"), boto3.client("sqs"), settings)
         (data_dir / RESOURCES).write_text(resources.to_json())
         # Payment deadlines come back to the reallocation queue (moto's scheduler, fired by
@@ -152,9 +155,11 @@ def run_services(
         # with moto's in-memory queues, and the catch-up function starts from the index.
         sqs = boto3.client("sqs")
         indexed = LocalPipeline(settings, resources, data_dir / "checkpoints", sqs).drain_index()
-        log.info("index caught up with the stream (%d records)", indexed)
+        logger.info("index caught up with the stream (%d records)", indexed)
         if waiting := redeliver_deadlines(Settings.from_env(), reallocation.url, sqs):
-            log.info("payment deadlines scheduled again for %d orders (moto forgot them)", waiting)
+            logger.info(
+                "payment deadlines scheduled again for %d orders (moto forgot them)", waiting
+            )
         for function in FUNCTIONS:
             children.start(function)
         for _ in range(max(1, ports.api_workers)):
@@ -163,7 +168,7 @@ def run_services(
         children.wait_ready()
         url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         write_stack_file(data_dir, url, resources)
-        log.info("token issuer: key in %s, JWKS at %s%s", keys, url, JWKS_PATH)
+        logger.info("token issuer: key in %s, JWKS at %s%s", keys, url, JWKS_PATH)
         print(
             f"seatledger ready: {url}  (seat map: {url}/?show=SHOW_ID, "
             f"API spec: {url}/openapi.json; a token: seatledger token NAME); Ctrl-C stops",
@@ -172,7 +177,7 @@ def run_services(
         try:
             until_stopped()
         finally:
-            log.info("stopping")
+            logger.info("stopping")
             (data_dir / "stack.json").unlink(missing_ok=True)
 
 
@@ -215,7 +220,7 @@ class Children:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                log.warning("%s did not stop; killing it", name)
+                logger.warning("%s did not stop; killing it", name)
                 process.kill()
 
 

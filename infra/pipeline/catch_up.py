@@ -20,7 +20,7 @@ GRACE_SECONDS = 60.0  # what the bus is still delivering is left to it
 class CatchUp:
     settings: Settings
     app: Ticketing
-    log: logging.Logger | Any
+    logger: logging.Logger | Any
     metrics: Metrics | None = None
 
     def handle(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -29,14 +29,14 @@ class CatchUp:
         from infra.wiring import catch_up
 
         grace = float(event.get("grace_seconds", GRACE_SECONDS))
-        done = catch_up(self.settings, self.app, grace_seconds=grace, log=self.log)
+        done = catch_up(self.settings, self.app, grace_seconds=grace, logger=self.logger)
         failed = {name: repr(e) for name, e in done.items() if isinstance(e, Exception)}
         handed = {name: n for name, n in done.items() if not isinstance(n, Exception)}
         if self.metrics is not None:
             self.metrics.add_metric("EventsCaughtUp", MetricUnit.Count, sum(handed.values()))
             self.metrics.add_metric("ConsumersStopped", MetricUnit.Count, len(failed))
         for name, error in failed.items():
-            self.log.warning("catch-up stopped; it goes on next time", extra={name: error})
+            self.logger.warning("catch-up stopped; it goes on next time", extra={name: error})
         if any(handed.values()):
-            self.log.info("caught up", extra=handed)
+            self.logger.info("caught up", extra=handed)
         return {"handed": handed, "failed": failed}

@@ -7,7 +7,7 @@ index from where it stopped, hands each page to a sink and then moves its positi
   bus, so whatever the bus missed is applied (a record the forwarder gave up on, a message
   parked in a dead-letter queue, the local stack's queues lost with moto); its positions are
   tracking records (`TrackedPositions`);
-- a replay (`infra.readmodels.replay`) catches its shadow tables up with it; their positions are
+- a rebuild (`infra.readmodels.rebuild`) catches its shadow tables up with it; their positions are
   items of the shadow table itself.
 
 Two ports: `Positions` (where the position per index partition is kept) and `Sink` (what is
@@ -39,19 +39,19 @@ from infra.pipeline.source import detail_of
 from infra.retry import Backoff
 from infra.untrusted import printable
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 Park = Callable[[EventDetail, str], None]
 
 
 def log_poison(detail: EventDetail, reason: str) -> None:
     """Where no dead-letter queue is configured: the event stays in the store and the index."""
-    log.error(
+    logger.error(
         "skipping an event no consumer can apply: %s (%s)", detail.event_id, printable(reason)
     )
 
 
 def refuse_poison(detail: EventDetail, reason: str) -> None:
-    """Stop at poison instead of skipping it (a replay must not leave an event out)."""
+    """Stop at poison instead of skipping it (a rebuild must not leave an event out)."""
     raise PoisonInput(f"{detail.event_id}: {reason}")
 
 

@@ -41,7 +41,7 @@ class Forwarder:
     _mapper: Mapper[UUID] = field(init=False)
     backoff: Backoff | None = None
     sleep: Callable[[float], None] | None = None
-    log: logging.Logger | Any = field(default_factory=lambda: logging.getLogger(__name__))
+    logger: logging.Logger | Any = field(default_factory=lambda: logging.getLogger(__name__))
     metrics: Metrics | None = None
 
     def __post_init__(self) -> None:
@@ -56,7 +56,7 @@ class Forwarder:
                 "RecordsForwarded", MetricUnit.Count, len(records) - len(failed)
             )
         if failed:
-            self.log.warning("records not forwarded, to be retried", extra={"first": failed[0]})
+            self.logger.warning("records not forwarded, to be retried", extra={"first": failed[0]})
         return {"batchItemFailures": [{"itemIdentifier": seq} for seq in failed]}
 
     def entries(self, record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -117,7 +117,7 @@ class Forwarder:
         for entry in published:
             detail = json.loads(entry["Detail"])
             with correlated(detail.get("correlation_id")):
-                self.log.info(
+                self.logger.info(
                     "forwarded %s %s v%s",
                     entry["DetailType"],
                     detail["aggregate_id"],

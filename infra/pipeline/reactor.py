@@ -26,7 +26,7 @@ from projections.reactions import Reaction
 if TYPE_CHECKING:
     from domain.application import Ticketing
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 class WaitingBehind(Exception):  # noqa: N818 - an outcome: retried with the event before it
@@ -42,7 +42,7 @@ class Reactor:
     app: Ticketing
     source: StoreSource
     accept_test_events: bool = False
-    log: logging.Logger | Any = field(default_factory=lambda: log)  # the handler's logger
+    logger: logging.Logger | Any = field(default_factory=lambda: logger)  # the handler's logger
 
     def apply(self, details: list[EventDetail]) -> list[Outcome]:
         """Run the commands of each detail; one outcome per detail."""
@@ -80,7 +80,7 @@ class Reactor:
         """The commands of one event: the stored event, or a test event if those are allowed."""
         if detail.test:  # not in the store: acted on only if allowed
             if not self.accept_test_events:
-                log.info("ignoring test event %s", detail.event_id)
+                logger.info("ignoring test event %s", detail.event_id)
                 return
             if detail.payload is None:
                 raise PoisonInput("a test event needs its payload")
@@ -92,7 +92,7 @@ class Reactor:
             event = stored
         for command in self.reaction.commands(event):
             self.app.execute(command)
-            self.log.info(
+            self.logger.info(
                 "%s: %s %s v%d -> %s %s",
                 self.reaction.name,
                 detail.detail_type,

@@ -1,7 +1,7 @@
-"""Which physical table serves each view: lets a replay build a shadow copy and swap it in.
+"""Which physical table serves each view: lets a rebuild build a shadow copy and swap it in.
 
 One item in the event table (``pk`` = CATALOG, ``sk`` = 0) maps a view to its live table and,
-while a replay runs, to the shadow being built, and once the shadow's bulk load is done, to the
+while a rebuild runs, to the shadow being built, and once the shadow's bulk load is done, to the
 shadow the consumers must keep up as well ("followed"). Absent, the tables the settings name
 are live. Readers and the read-model consumer look it up every few seconds.
 """
@@ -23,7 +23,7 @@ REFRESH_SECONDS = 2.0
 
 @dataclass(frozen=True)
 class ViewTables:
-    """Which table serves each view now: its own type, not settings, since a replay changes it
+    """Which table serves each view now: its own type, not settings, since a rebuild changes it
     while the settings stay as deployed."""
 
     seat_map: str
@@ -32,7 +32,7 @@ class ViewTables:
 
     @classmethod
     def named_in(cls, settings: Settings) -> ViewTables:
-        """The tables the settings name (the live ones until a replay swaps one)."""
+        """The tables the settings name (the live ones until a rebuild swaps one)."""
         return cls(**{view: getattr(settings, role) for view, role in VIEW_ROLES.items()})
 
     def of(self, view: str) -> str:

@@ -36,7 +36,7 @@ from infra.retry import Backoff, error_code
 from projections.base import Fact, Item, View
 
 POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="projector")
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 def fold(view: View, item: Item | None, events: Iterable[Fact]) -> Item | None:
@@ -61,7 +61,7 @@ class Projector:
     view: View
     source: StoreSource
     backoff: Backoff = field(default_factory=lambda: Backoff(attempts=12, base=0.01, cap=0.5))
-    log: logging.Logger | Any = field(default_factory=lambda: log)  # the handler's logger
+    logger: logging.Logger | Any = field(default_factory=lambda: logger)  # the handler's logger
 
     def apply(self, details: list[EventDetail]) -> list[Outcome]:
         """Bring the view up to each detail it concerns; one outcome per detail."""
@@ -99,7 +99,7 @@ class Projector:
     def _bring_up_now(self, delivered: list[EventDetail]) -> list[Outcome]:
         events = self.refresh(delivered[0].aggregate_id)
         last = delivered[-1]
-        self.log.info(
+        self.logger.info(
             "%s view: %s %s v%d (store at v%d)",
             self.view.name,
             last.detail_type,

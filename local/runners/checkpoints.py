@@ -12,7 +12,7 @@ class ShardCheckpoints:
     """Per shard: the last sequence number fully processed, and whether the shard is drained.
 
     Saved after every change, by replacing the file: a crash leaves the old or the new
-    version, never half of one, so a restart neither skips nor replays more than one batch.
+    version, never half of one, so a restart neither skips nor hands on again more than one batch.
     """
 
     def __init__(self, path: Path) -> None:

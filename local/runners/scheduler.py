@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from infra.pipeline.deferrals import due_time
 from infra.retry import error_code
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -35,7 +35,7 @@ class LocalScheduler:
                 self.poll_once()
             except Exception as e:  # noqa: BLE001 - moto or the queue unreachable: next round
                 if not stop.is_set():
-                    log.warning("scheduler: %r", e)
+                    logger.warning("scheduler: %r", e)
             stop.wait(self.poll_interval)
 
     def poll_once(self) -> int:

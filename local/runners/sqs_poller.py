@@ -20,7 +20,7 @@ from local.runners.lambda_runtime import Handler, WholeBatchFailure, failed_item
 
 Message = dict[str, Any]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 def sqs_client() -> Any:
@@ -99,7 +99,7 @@ class SqsPoller:
                 self.poll_once(self.wait_seconds)
             except Exception as e:  # the queue service is unreachable: keep polling
                 if not stop.is_set():  # services stopping with us are not news
-                    log.warning("queue poll failed, retrying: %r", e)
+                    logger.warning("queue poll failed, retrying: %r", e)
                 stop.wait(1.0)
 
     def poll_once(self, wait_seconds: int = 0) -> PollResult:
@@ -131,4 +131,4 @@ class SqsPoller:
         answer = self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
         if answer.get("Failed"):
             # As in AWS, such a message comes back once its visibility timeout ends.
-            log.warning("could not delete processed messages: %s", answer["Failed"])
+            logger.warning("could not delete processed messages: %s", answer["Failed"])

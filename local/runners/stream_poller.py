@@ -4,6 +4,9 @@ As in AWS (with ``ReportBatchItemFailures``, no bisecting): shards are read pare
 records a filter drops count as processed; after a partial failure the batch is retried from
 the lowest failed sequence number; a handler error or an invalid response fails the whole
 batch; after ``max_retries`` retries the batch is passed to ``on_failure`` and skipped.
+
+Long: one poller: the shard walk, its checkpoints and its retries are one state machine, read
+together.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ Record = dict[str, Any]
 SHARD_LISTING_SECONDS = 5.0
 OnFailure = Callable[[dict[str, Any], dict[str, Any]], None]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 def streams_client() -> Any:
@@ -91,13 +94,13 @@ class StreamPoller:
                     stop.wait(self.poll_interval)
                 if failing:
                     failing = False
-                    log.warning("%s: stream polls work again", self.function_name)
+                    logger.warning("%s: stream polls work again", self.function_name)
             except (
                 Exception
             ) as e:  # the service is down or restarting: keep polling, as Lambda does
                 if not stop.is_set() and not failing:  # services stopping with us: not news
                     failing = True
-                    log.warning("%s: stream poll failed, retrying: %r", self.function_name, e)
+                    logger.warning("%s: stream poll failed, retrying: %r", self.function_name, e)
                 self._iterators.clear()
                 stop.wait(max(self.poll_interval, 1.0))
 
@@ -225,6 +228,6 @@ class StreamPoller:
             },
         }
         if self.on_failure is None:
-            log.error("skipping stream records after %d attempts: %s", attempts, info)
+            logger.error("skipping stream records after %d attempts: %s", attempts, info)
         else:
             self.on_failure(info, event)

@@ -11,7 +11,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from handlers import api
-from infra.api import routes
+from infra.api import context, routes
 from infra.correlation import HEADER, correlated
 from infra.dynamodb.items import aggregate_pk
 from infra.settings import ENV_VARS
@@ -30,7 +30,7 @@ def test_the_request_id_reaches_the_forwarder_the_payment_and_the_views(
     with pipeline_stack(dynamodb_local, tmp_path) as stack:
         for field, name in ENV_VARS.items():  # the API reads its tables from its environment
             monkeypatch.setenv(name, str(getattr(stack.settings, field)))
-        routes._app.cache_clear()
+        context._app.cache_clear()
         stack.app.create_show(show_id, "Final", seats=[{"label": "A-1", "price_cents": 5000}])
         services = ("api", "stream-forwarder", "payment", "reallocation", "read-models")
         with captured(*services) as logs:
@@ -39,7 +39,7 @@ def test_the_request_id_reaches_the_forwarder_the_payment_and_the_views(
             assert HEADER in (answer.get("multiValueHeaders") or answer["headers"])
             order_id = json.loads(answer["body"])["order_id"]
             stack.pipeline.run_until_quiet()
-        routes._app.cache_clear()
+        context._app.cache_clear()
 
         assert stack.app.get_order(uuid.UUID(order_id)).status == "CONFIRMED"
         for service, words in [

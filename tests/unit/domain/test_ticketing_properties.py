@@ -34,7 +34,7 @@ REQUESTS = st.lists(
     max_size=7,
 )
 ACTIONS = st.sampled_from(
-    ["place", "place_again", "deliver", "deliver_twice", "replay", "time_passes", "cancel"]
+    ["place", "place_again", "deliver", "deliver_twice", "execute_again", "time_passes", "cancel"]
 )
 
 
@@ -86,7 +86,7 @@ def test_ticketing_invariants_hold_for_any_interleaving(
         elif action.startswith("deliver") and runner.pending:
             index = data.draw(st.integers(0, len(runner.pending) - 1))
             deliver(index, keep=action == "deliver_twice")
-        elif action == "replay" and executed:
+        elif action == "execute_again" and executed:
             with contextlib.suppress(TransientError):  # a lost answer: redelivered later
                 app.execute(data.draw(st.sampled_from(executed)))
         elif action == "time_passes":

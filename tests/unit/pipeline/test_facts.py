@@ -1,4 +1,4 @@
-"""Replays fold facts read straight from stored JSON; live consumers fold facts from the bus
+"""Rebuilds fold facts read straight from stored JSON; live consumers fold facts from the bus
 envelope. Both must give the same view items, so the two readings must agree."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`seatledger replay`: rebuild read models from the event store, then swap them in."""
+"""`seatledger rebuild`: rebuild read models from the event store, then swap them in."""
 
 from __future__ import annotations
 
@@ -19,46 +19,46 @@ from cli.common import Exit, errors, fail, operator_help, table, use_stack, wait
 from projections.views import VIEWS
 
 
-def replay(
+def rebuild(
     ctx: typer.Context,
-    projection: list[str] = typer.Option(
-        [], "--projection", "-p", help="A view to rebuild (repeatable); default: every view."
+    named: list[str] = typer.Option(
+        [], "--view", help="A view to rebuild (repeatable); default: every view."
     ),
     start: int | None = typer.Option(
         None,
         "--from",
         min=1,
         help="Start a fresh shadow at this position of each index partition, not 1. Only exact "
-        "for views whose items all began after it. An interrupted replay resumes by itself; "
+        "for views whose items all began after it. An interrupted rebuild resumes by itself; "
         "no --from needed.",
     ),
 ) -> None:
     """Rebuild views from the ordered index (in one pass) into their spare tables, and swap
     each in when it has caught up.
 
-    Readers keep the old copy until the swap. Nothing is charged: only views are replayed.
+    Readers keep the old copy until the swap. Nothing is charged: only views are rebuilt.
     """
     from infra.pipeline.follower import readers_of
     from infra.readmodels.catalog import Catalog
-    from infra.readmodels.replay import Replayer, view_named
+    from infra.readmodels.rebuild import Rebuilder, view_named
     from infra.settings import Settings
     from infra.wiring import dynamodb, source, ticketing
 
     if ctx.obj.aws:
         fail(
             Exit.FAILED,
-            "replay runs against the local stack only for now: on AWS the "
+            "rebuild runs against the local stack only for now: on AWS the "
             "functions' grants cover the stack's own tables, not runtime shadow tables",
         )
     use_stack(aws=False)
     try:
-        views = [view_named(name) for name in projection] if projection else list(VIEWS)
+        views = [view_named(name) for name in named] if named else list(VIEWS)
     except KeyError as e:
         fail(Exit.USAGE, str(e.args[0]))
     settings = Settings.from_env()
     app = ticketing(settings)
     readers = readers_of(dynamodb(), settings.index_table, app.name, settings.index_partitions)
-    replayer = Replayer(dynamodb(), Catalog(dynamodb(), settings), readers, source(app))
+    rebuilder = Rebuilder(dynamodb(), Catalog(dynamodb(), settings), readers, source(app))
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -79,14 +79,14 @@ def replay(
         for view in views if start is not None else []:
             assert start is not None
             try:
-                replayer.start_at(replayer.shadow_for(view), start - 1)
+                rebuilder.start_at(rebuilder.shadow_for(view), start - 1)
             except ClientError:
                 fail(
                     Exit.USAGE,
-                    f"{view.name}: a replay is under way; run without --from to resume it",
+                    f"{view.name}: a rebuild is under way; run without --from to resume it",
                 )
         try:
-            results = replayer.replay(views, progress)
+            results = rebuilder.rebuild(views, progress)
         except KeyboardInterrupt:
             fail(Exit.FAILED, "interrupted; run the same command to resume")
     rows = [
@@ -103,10 +103,10 @@ def replay(
     ctx.obj.output.emit(
         rows,
         table(
-            "Replayed (now live)", list(rows[0]) if rows else [], [list(r.values()) for r in rows]
+            "Rebuilt (now live)", list(rows[0]) if rows else [], [list(r.values()) for r in rows]
         ),
     )
 
 
 def register(app: typer.Typer) -> None:
-    app.command(help=operator_help(replay))(replay)
+    app.command(help=operator_help(rebuild))(rebuild)

@@ -1,21 +1,21 @@
 """Rebuild views from the ordered index into shadow tables, then swap them in.
 
-Each view has two tables (`infra.tables.TWINS`): the live one, and the one a replay empties and
+Each view has two tables (`infra.tables.TWINS`): the live one, and the one a rebuild empties and
 fills. The index is the source (not the 24-hour stream). A rebuild runs in three steps:
 
 1. **Bulk.** Pages of the index are read in order, folded into items in memory and written with
    ``BatchWriteItem``: no read-modify-write per event. Nobody else writes the shadow yet, so
    unconditional writes are safe. The shadow keeps its position per index partition, written
-   after the items it covers, so an interrupted replay resumes where it stopped.
+   after the items it covers, so an interrupted rebuild resumes where it stopped.
 2. **Follow.** The catalog marks the shadow as followed: the live consumers then apply every
-   event to it as well as to the live table (exactly, per aggregate). The replay waits until
+   event to it as well as to the live table (exactly, per aggregate). The rebuild waits until
    they have all seen that, then catches up from the index with the same exact projector,
    through the follower (`infra.pipeline.follower`) from the shadow's positions.
-3. **Swap.** The catalog makes the shadow live in one conditional write, and the replay catches
+3. **Swap.** The catalog makes the shadow live in one conditional write, and the rebuild catches
    up once more for events consumed while consumers were switching.
 
-Only views are replayed: the reactions' effects (orders settled, cards charged) are already
-events in the store, so a replay runs no command and never charges a card. Long: the three
+Only views are rebuilt: the reactions' effects (orders settled, cards charged) are already
+events in the store, so a rebuild runs no command and never charges a card. Long: the three
 steps share their positions and tables, so they stay in one module.
 """
 
@@ -45,14 +45,14 @@ from infra.tables import TWINS
 from projections.base import Fact, Item, View
 from projections.views import VIEWS
 
-Progress = Callable[[str, int, int], None]  # view, events replayed, events in the index
+Progress = Callable[[str, int, int], None]  # view, events rebuilt, events in the index
 POSITION = "position#"  # the shadow's position in one index partition
-WRITERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="replay-write")
+WRITERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="rebuild-write")
 ITEMS_IN_MEMORY = 200_000  # per view; beyond, items are read back from the shadow
 
 
 @dataclass
-class ReplayResult:
+class RebuildResult:
     view: str
     old_table: str
     new_table: str
@@ -70,7 +70,7 @@ def view_named(name: str) -> View:
 @dataclass
 class ShadowPositions(Positions):
     """A shadow's positions, as items of the shadow itself: written after the items they
-    cover, so an interrupted replay resumes where it stopped; deleted once it is live."""
+    cover, so an interrupted rebuild resumes where it stopped; deleted once it is live."""
 
     client: Any
     table: str
@@ -105,7 +105,7 @@ class ShadowPositions(Positions):
 
 
 @dataclass
-class Replayer:
+class Rebuilder:
     client: Any
     catalog: Catalog
     readers: list[IndexReader]  # one per index partition
@@ -138,7 +138,7 @@ class Replayer:
         for reader in self.readers:
             ShadowPositions(self.client, table).start(reader.app, reader.partition, position)
 
-    def replay(self, views: list[View], progress: Progress | None = None) -> list[ReplayResult]:
+    def rebuild(self, views: list[View], progress: Progress | None = None) -> list[RebuildResult]:
         """Rebuild `views` in one pass over the index; each is swapped in once caught up."""
         started = time.monotonic()
         shadows = {view.name: self.shadow_for(view) for view in views}
@@ -163,9 +163,10 @@ class Replayer:
                 self._reconcile(old[view.name], shadows[view.name], exact[view.name])
             for reader in self.readers:  # the live table needs no positions
                 ShadowPositions(self.client, shadows[view.name]).drop(reader.app, reader.partition)
-        busy = time.monotonic() - started - waited  # the wait for consumers is not replay work
+        busy = time.monotonic() - started - waited  # the wait for consumers is not rebuild work
         return [
-            ReplayResult(v.name, old[v.name], shadows[v.name], applied[v.name], busy) for v in views
+            RebuildResult(v.name, old[v.name], shadows[v.name], applied[v.name], busy)
+            for v in views
         ]
 
     def _settle(self) -> float:
@@ -236,7 +237,7 @@ class Replayer:
 
     def _reconcile(self, old: str, new: str, exact: Projector) -> None:
         """Bring up, in the new table, every item the old one has newer: events consumers
-        applied before they kept the shadow up, and the index did not hold yet when the replay
+        applied before they kept the shadow up, and the index did not hold yet when the rebuild
         caught up. Consumers no longer write the old table, so this misses nothing."""
         newer = {i["pk"]["S"]: int(i["version"]["N"]) for i in self._versions(old)}
         for item in self._versions(new):
@@ -320,7 +321,7 @@ class Replayer:
             request: dict[str, Any] = {
                 table: {
                     "Keys": [{"pk": {"S": k}} for k in wanted[start : start + 100]],
-                    "ConsistentRead": True,  # items this replay wrote a moment ago
+                    "ConsistentRead": True,  # items this rebuild wrote a moment ago
                 }
             }
             while request:

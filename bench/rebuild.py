@@ -1,8 +1,8 @@
-"""Replay benchmark: rebuilding every read model from 100,000 stored events.
+"""Rebuild benchmark: rebuilding every read model from 100,000 stored events.
 
-`python -m bench.replay` -> bench/results/replay.json. The events are real ticketing events: an
-in-memory application sells a show, then its log is copied into DynamoDB Local. The replay
-(`infra.readmodels.replay`) is compared with a bare paginated Query of the same index pages on the
+`python -m bench.rebuild` -> bench/results/rebuild.json. The events are real ticketing events: an
+in-memory application sells a show, then its log is copied into DynamoDB Local. The rebuild
+(`infra.readmodels.rebuild`) is compared with a bare paginated Query of the same index pages on the
 same server, and with the library's SQLite recorder read and folded by the same views.
 """
 
@@ -31,14 +31,14 @@ from infra.pipeline.follower import readers_of
 from infra.pipeline.source import StoreSource, fact_of_stored
 from infra.readmodels.catalog import Catalog
 from infra.readmodels.projector import fold
-from infra.readmodels.replay import Replayer
+from infra.readmodels.rebuild import Rebuilder
 from infra.settings import Settings
 from infra.tables import TABLES, create_request, ensure_tables
 from local.dynamodb import DynamoDBLocal
 from projections.views import VIEWS
 
-RESULTS = Path(__file__).parent / "results" / "replay.json"
-EVENTS = int(os.environ.get("BENCH_REPLAY_EVENTS", "100000"))
+RESULTS = Path(__file__).parent / "results" / "rebuild.json"
+EVENTS = int(os.environ.get("BENCH_REBUILD_EVENTS", "100000"))
 COPY_BATCH = 40  # events per save when copying: at most 40 aggregates, under the store's 49
 
 
@@ -50,7 +50,7 @@ def sell(events: int) -> Ticketing:
     while (app.recorder.max_notification_id() or 0) < events:
         show = app.create_show(
             uuid.uuid4(),
-            "Replay",
+            "Rebuild",
             sections=[
                 {
                     "name": "all",
@@ -97,7 +97,7 @@ def bare_read(client: Any, table: str, app: str) -> float:
 
 
 def bare_write(client: Any, settings: Settings, tables: list[str]) -> tuple[int, float]:
-    """The replayed views' items written again with BatchWriteItem (25 per request, 8 at once)
+    """The rebuilt views' items written again with BatchWriteItem (25 per request, 8 at once)
     into copies of their tables: the least a rebuild must write, and nothing else."""
     requests = []
     for table in tables:
@@ -120,7 +120,7 @@ def bare_write(client: Any, settings: Settings, tables: list[str]) -> tuple[int,
     return sum(len(chunk) for _, chunk in requests), time.perf_counter() - started
 
 
-def sqlite_replay(source: Ticketing, count: int) -> dict[str, Any]:
+def sqlite_rebuild(source: Ticketing, count: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         env = Environment("Ticketing", {"SQLITE_DBNAME": str(Path(tmp) / "r.db")})
         recorder = SQLiteFactory(env).application_recorder()
@@ -134,15 +134,15 @@ def sqlite_replay(source: Ticketing, count: int) -> dict[str, Any]:
         while batch := recorder.select_notifications(position + 1, 2000):
             for notification in batch:
                 fact = fact_of_stored(mapper, notification)
-                for view in VIEWS:  # the same fold as the DynamoDB replay, one pass
+                for view in VIEWS:  # the same fold as the DynamoDB rebuild, one pass
                     if fact.detail_type in view.detail_types:
                         key = view.key(fact)
                         items[key] = fold(view, items.get(key), [fact])
             position = batch[-1].id
-        replay_s = time.perf_counter() - started
+        rebuild_s = time.perf_counter() - started
     return {
         "append_events_per_s": round(copied / append_s),
-        "replay_events_per_s": round(copied / replay_s),
+        "rebuild_events_per_s": round(copied / rebuild_s),
     }
 
 
@@ -161,7 +161,7 @@ def main() -> None:
     try:
         from infra.wiring import dynamodb, ticketing
 
-        name = f"bench-replay-{uuid.uuid4().hex[:6]}"
+        name = f"bench-rebuild-{uuid.uuid4().hex[:6]}"
         settings = Settings.of(event_table=name, index_table=f"{name}-index")
         target = ticketing(settings)
         ensure_tables(dynamodb(), settings)
@@ -172,9 +172,9 @@ def main() -> None:
         started = time.perf_counter()
         copied = copy_log(source, inline, EVENTS)
         append_s = time.perf_counter() - started
-        print(f"copied {copied} events; replaying every view...", flush=True)
+        print(f"copied {copied} events; rebuilding every view...", flush=True)
         bare_s = bare_read(dynamodb(), settings.index_table, target.name)
-        replayer = Replayer(
+        rebuilder = Rebuilder(
             dynamodb(),
             Catalog(dynamodb(), settings),
             readers_of(dynamodb(), settings.index_table, target.name, 1),
@@ -182,8 +182,8 @@ def main() -> None:
             settle_seconds=0,
         )
         started = time.perf_counter()
-        results = replayer.replay(list(VIEWS))
-        replay_s = time.perf_counter() - started
+        results = rebuilder.rebuild(list(VIEWS))
+        rebuild_s = time.perf_counter() - started
         items, write_s = bare_write(dynamodb(), settings, [r.new_table for r in results])
     finally:
         server.stop()
@@ -191,16 +191,16 @@ def main() -> None:
         "events": copied,
         "dynamodb_local": {
             "append_events_per_s": round(copied / append_s),
-            "replay_events_per_s": round(copied / replay_s),
+            "rebuild_events_per_s": round(copied / rebuild_s),
             "bare_index_read_events_per_s": round(copied / bare_s),
-            "replay_vs_bare_read": round(bare_s / replay_s, 3),
+            "rebuild_vs_bare_read": round(bare_s / rebuild_s, 3),
             "view_items": items,
             "bare_bulk_write_items_per_s": round(items / write_s),
             "bare_read_plus_write_s": round(bare_s + write_s, 2),
-            "replay_s": round(replay_s, 2),
-            "replay_vs_bare_read_plus_write": round((bare_s + write_s) / replay_s, 2),
+            "rebuild_s": round(rebuild_s, 2),
+            "rebuild_vs_bare_read_plus_write": round((bare_s + write_s) / rebuild_s, 2),
         },
-        "sqlite_file": sqlite_replay(source, EVENTS),
+        "sqlite_file": sqlite_rebuild(source, EVENTS),
     }
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")

@@ -1,4 +1,4 @@
-"""`seatledger replay` against the running stack: readers see the same ledger before and after."""
+"""`seatledger rebuild` against the running stack: readers see the same ledger before and after."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from tests.e2e.conftest import Api
 from tests.e2e.test_ledger_api import final, new_show, order
 
 
-def test_replay_swaps_in_rebuilt_views_that_answer_the_same(stack: Api) -> None:
+def test_rebuild_swaps_in_rebuilt_views_that_answer_the_same(stack: Api) -> None:
     show = new_show(stack, ["R-1", "R-2"])
     orders = [
         order(stack, show, "rita", ["R-1"], "tok_chargeDeclined"),
@@ -26,7 +26,7 @@ def test_replay_swaps_in_rebuilt_views_that_answer_the_same(stack: Api) -> None:
     before = [stack.call("GET", f"/orders/{o}", token=stack.organizer)[1] for o in orders]
     charges_before = stack.call("GET", "/dev/gateway/charges", token=stack.organizer)[1]
 
-    done = stack.cli("--json", "replay")
+    done = stack.cli("--json", "rebuild")
 
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
@@ -38,7 +38,7 @@ def test_replay_swaps_in_rebuilt_views_that_answer_the_same(stack: Api) -> None:
     assert charges_after == charges_before  # nobody charged
 
 
-def test_replay_of_an_unknown_view_says_which_exist(stack: Api) -> None:
-    done = stack.cli("replay", "--projection", "nope")
+def test_rebuild_of_an_unknown_view_says_which_exist(stack: Api) -> None:
+    done = stack.cli("rebuild", "--view", "nope")
     assert done.returncode == 2
     assert "seat_map, orders, payments" in done.stderr and "Traceback" not in done.stderr

@@ -1,4 +1,4 @@
-"""Replay: views rebuilt from the store into shadow tables equal the live ones, survive an
+"""Rebuild: views rebuilt from the store into shadow tables equal the live ones, survive an
 interruption, and are swapped in without the live pipeline missing a beat."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from infra.dynamodb.index_reader import IndexReader
 from infra.pipeline.follower import readers_of
 from infra.readmodels.catalog import Catalog
-from infra.readmodels.replay import Replayer
+from infra.readmodels.rebuild import Rebuilder
 from infra.wiring import dynamodb, source
 from local.dynamodb import DynamoDBLocal
 from projections.views import VIEWS
@@ -27,7 +27,7 @@ class Interrupted(Exception):
 
 
 class StopsAfter(IndexReader):
-    """An index reader that dies after `reads` reads, like a replay stopped by Ctrl-C."""
+    """An index reader that dies after `reads` reads, like a rebuild stopped by Ctrl-C."""
 
     def __init__(self, inner: IndexReader, reads: int) -> None:
         super().__init__(inner.client, inner.index_table, inner.app, inner.partition)
@@ -40,7 +40,7 @@ class StopsAfter(IndexReader):
         return super().select_notifications(*args, **kwargs)
 
 
-def test_replayed_views_equal_the_live_ones_after_a_busy_on_sale(
+def test_rebuilt_views_equal_the_live_ones_after_a_busy_on_sale(
     dynamodb_local: DynamoDBLocal, tmp_path: Path
 ) -> None:
     rng = random.Random(7)
@@ -60,21 +60,21 @@ def test_replayed_views_equal_the_live_ones_after_a_busy_on_sale(
 
         catalog = Catalog(dynamodb(), stack.settings)
         readers = readers_of(dynamodb(), stack.settings.index_table, app.name, 1)
-        for view in VIEWS:  # each replay is interrupted once, then resumed
+        for view in VIEWS:  # each rebuild is interrupted once, then resumed
             stops = [StopsAfter(readers[0], 2)]
             with pytest.raises(Interrupted):
-                Replayer(dynamodb(), catalog, stops, source(app), page=5).replay([view])
+                Rebuilder(dynamodb(), catalog, stops, source(app), page=5).rebuild([view])
             assert catalog.shadow(view.name), "the shadow is left to resume"
             assert catalog.live(fresh=True).of(view.name) == getattr(
                 stack.settings, f"{view.name}_table"
             ), "nothing swapped before it caught up"
-            (result,) = Replayer(dynamodb(), catalog, readers, source(app), page=5).replay([view])
+            (result,) = Rebuilder(dynamodb(), catalog, readers, source(app), page=5).rebuild([view])
             assert result.new_table != result.old_table
             assert catalog.shadow(view.name) is None
 
         live = catalog.live(fresh=True)
         assert stack.views(live) == live_before
-        assert stack.charges() == charges_before  # a replay charges nobody
+        assert stack.charges() == charges_before  # a rebuild charges nobody
 
         # The live pipeline follows the swap: a new order reaches the new tables.
         late = app.place_order(show, "late", ["A-1"], "k", "tok_visa")
@@ -84,7 +84,7 @@ def test_replayed_views_equal_the_live_ones_after_a_busy_on_sale(
         assert stack.views(live) == stack.rebuilt_views()
 
 
-def test_a_replay_while_the_index_lags_swaps_in_views_missing_nothing(
+def test_a_rebuild_while_the_index_lags_swaps_in_views_missing_nothing(
     dynamodb_local: DynamoDBLocal, tmp_path: Path
 ) -> None:
     with pipeline_stack(dynamodb_local, tmp_path) as stack:
@@ -103,7 +103,7 @@ def test_a_replay_while_the_index_lags_swaps_in_views_missing_nothing(
         # WHEN every view is rebuilt from the index and swapped in
         catalog = Catalog(dynamodb(), stack.settings)
         readers = readers_of(dynamodb(), stack.settings.index_table, app.name, 1)
-        Replayer(dynamodb(), catalog, readers, source(app), settle_seconds=0).replay(list(VIEWS))
+        Rebuilder(dynamodb(), catalog, readers, source(app), settle_seconds=0).rebuild(list(VIEWS))
         # THEN the new live views already hold what only the old ones had
         live = catalog.live(fresh=True)
         stack.pipeline.run_until_quiet()
