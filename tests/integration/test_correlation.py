@@ -11,7 +11,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from handlers import api
-from infra.api import context, routes
+from infra.api import context
 from infra.correlation import HEADER, correlated
 from infra.dynamodb.items import aggregate_pk
 from infra.settings import ENV_VARS

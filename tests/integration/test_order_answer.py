@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.api import context
+from infra.api import context, routes
 from infra.settings import ENV_VARS
 from infra.wiring import dynamodb
 from local.dynamodb import DynamoDBLocal
