@@ -148,8 +148,3 @@ def to_domain_event(detail: EventDetail) -> DomainEvent:
         "timestamp": detail.occurred_at,
     }
     return cls.model_validate(state)
-
-
-def json_schemas() -> dict[str, dict[str, Any]]:
-    """Each detail-type's JSON Schema (for the schema registry and for `publish` checks)."""
-    return {name: model.model_json_schema() for name, model in DETAILS.items()}

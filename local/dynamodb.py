@@ -17,7 +17,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,12 +196,3 @@ class DynamoDBLocal:
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
             self.process = None
-
-
-@contextlib.contextmanager
-def running(db_path: Path | None = None, port: int = 0) -> Iterator[DynamoDBLocal]:
-    server = DynamoDBLocal(port=port, db_path=db_path).start()
-    try:
-        yield server
-    finally:
-        server.stop()
