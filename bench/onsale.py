@@ -25,8 +25,9 @@ from domain.application import Ticketing
 from domain.order import OrderStatus
 from domain.runner import Runner
 from infra.dynamodb.client import ensure_table, make_client
-from infra.dynamodb_local import DynamoDBLocal
 from infra.gateway import SimulatedGateway
+from infra.mapping import STORAGE_ENV
+from local.dynamodb import DynamoDBLocal
 
 RESULTS = Path(__file__).parent / "results" / "onsale.json"
 ORDERS = int(os.environ.get("BENCH_ONSALE_ORDERS", "2000"))
@@ -41,7 +42,7 @@ def apps(table: str, n: int, gateway: SimulatedGateway, index: str = "stream") -
     (index built from the stream, not here); the hot seat indexes inline, so that the
     in-process runner can follow the log to settle the orders."""
     env = {"PERSISTENCE_MODULE": "infra.dynamodb", "DYNAMODB_TABLE": table, "DYNAMODB_INDEX": index}
-    return [Ticketing(env, gateway=gateway) for _ in range(n)]
+    return [Ticketing({**STORAGE_ENV, **env}, gateway=gateway) for _ in range(n)]
 
 
 def show_of(app: Ticketing, seats: int) -> tuple[uuid.UUID, list[str]]:

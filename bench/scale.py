@@ -2,7 +2,7 @@
 
 `python -m bench.scale` (`make bench-scale`) prints figures and writes bench/results/scale.json.
 
-- The stack is `make up`'s (`infra.local_stack`: DynamoDB Local, moto, each function in its own
+- The stack is `make up`'s (`local.stack`: DynamoDB Local, moto, each function in its own
   processes), with a card network that takes 300 ms a charge.
 - Every process of the stack and of the clients adds 10 ms to each DynamoDB call, as a round
   trip in a region would (a botocore hook in `bench/latency/sitecustomize.py`, on PYTHONPATH for
@@ -299,7 +299,7 @@ def on_sale(shows: int) -> dict[str, Any]:
 
 
 def start_stack(data: Path) -> subprocess.Popen[str]:
-    from infra.dynamodb_local import free_port
+    from local.dynamodb import free_port
 
     env = {
         **os.environ,
@@ -307,9 +307,10 @@ def start_stack(data: Path) -> subprocess.Popen[str]:
         "SEATLEDGER_API_PORT": str(free_port()),
         "SEATLEDGER_DYNAMODB_PORT": str(free_port()),
         "SEATLEDGER_GATEWAY_LATENCY_MS": str(GATEWAY_MS),
+        "POWERTOOLS_LOG_LEVEL": "WARNING",  # as measured before: no line per event
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_stack"],
+        [sys.executable, "-m", "local.stack"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

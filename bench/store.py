@@ -25,7 +25,7 @@ from eventsourcing.utils import Environment
 
 from infra.dynamodb import DynamoDBFactory
 from infra.dynamodb.client import ensure_table, make_client
-from infra.dynamodb_local import DynamoDBLocal
+from local.dynamodb import DynamoDBLocal
 
 RESULTS = Path(__file__).parent / "results" / "store.json"
 SINGLE = int(os.environ.get("BENCH_SINGLE", "1000"))

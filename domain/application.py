@@ -11,11 +11,10 @@ import contextlib
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, assert_never
+from typing import Any, assert_never
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import get_topic
 
 from domain.commands import (
     Command,
@@ -36,7 +35,6 @@ from domain.errors import (
     UnknownShow,
 )
 from domain.layout import SeatSpec, SectionSpec, bands_from
-from domain.mapping import JSONTranscoder, PydanticMapper
 from domain.order import Order, OrderStatus, order_id_for
 from domain.payment import Payment, PaymentGateway, payment_id_for
 from domain.reactions import Reactions
@@ -49,11 +47,6 @@ SEAT_LOCK_STRIPES = 256
 
 
 class Ticketing(Reactions):
-    env: ClassVar[dict[str, str]] = {
-        "MAPPER_TOPIC": get_topic(PydanticMapper),
-        "TRANSCODER_TOPIC": get_topic(JSONTranscoder),
-    }
-
     def __init__(
         self,
         env: Mapping[str, str] | None = None,

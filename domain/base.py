@@ -1,7 +1,7 @@
 """Pydantic domain events that drive `eventsourcing` aggregates.
 
 Events are declared once, at module level, with stable public names (a bus contract is generated
-from them). An aggregate changes state only in `when(event)`, so replaying stored events and
+from them). An aggregate changes state only in `when(event)`, so folding stored events and
 triggering new ones run the same code.
 """
 

@@ -5,8 +5,9 @@ An EventBridge entry carries ``source`` = SOURCE, ``detail-type`` = the event's 
 its payload (the event's own fields, minus private ones such as the card token). Consumers key
 their work on (aggregate_id, aggregate_version): each view records the version it has applied,
 so a redelivered or late event changes nothing, and a gap is filled from the store. Nothing
-here is a global position: events of different aggregates have no order on the bus. A payload
-too large for an entry is left out (``payload: null``); consumers read events from the store.
+here is a global position: events of different aggregates have no order on the bus. (The bus's
+limits are the publisher's: `infra.publisher.entry_detail` leaves out a payload too large for
+an entry, ``payload: null``; consumers read events from the store.)
 """
 
 from __future__ import annotations
@@ -21,9 +22,8 @@ from domain import events
 from domain.base import CreatedEvent, DomainEvent
 
 SOURCE = "seatledger.ticketing"
-MAX_ENTRY_BYTES = 256 * 1024  # EventBridge's limit for one PutEvents entry
 MAX_JSON_INT = 2**53  # exact in every JSON reader, JavaScript's included
-TIME_BYTES = 14  # what EventBridge counts for an entry's Time
+CORRELATION_ID_PATTERN = r"^[!-~]{1,100}$"  # short, visible ASCII: safe in logs and headers
 _ENVELOPE_FIELDS = set(CreatedEvent.model_fields)  # originator id/version/topic, timestamp
 
 
@@ -46,6 +46,11 @@ class EventDetail(BaseModel):
         default=False,
         description="Published by hand: never applied to views; reactions ignore it unless "
         "told to accept test events",
+    )
+    correlation_id: str | None = Field(
+        default=None,
+        pattern=CORRELATION_ID_PATTERN,
+        description="The request this event came of (its API call's X-Correlation-Id), if any",
     )
     payload: BaseModel | None = None
 
@@ -125,15 +130,6 @@ def parse_detail(detail_type: str, detail: Any) -> EventDetail:
     if isinstance(detail, str | bytes):
         return model.model_validate_json(detail)
     return model.model_validate(detail)
-
-
-def entry_detail(detail: EventDetail) -> str:
-    """The JSON of an entry's ``Detail``; without the payload when the entry would be too big."""
-    text = detail.model_dump_json()
-    size = len(text.encode()) + len(SOURCE) + len(detail.detail_type) + TIME_BYTES
-    if size > MAX_ENTRY_BYTES:
-        text = detail.model_copy(update={"payload": None}).model_dump_json()
-    return text
 
 
 def to_domain_event(detail: EventDetail) -> DomainEvent:

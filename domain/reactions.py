@@ -3,6 +3,9 @@
 Every handler re-reads current state and does nothing when its command is late, repeated or
 moot, so a queue may deliver commands twice or out of order. Each saves at most the order,
 its seats (10) and the orders those seats pass to (10): well within one store transaction.
+
+Long: every command handler of the reactions, so that the rules by which a seat passes on are
+read in one place.
 """
 
 from __future__ import annotations

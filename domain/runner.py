@@ -1,6 +1,15 @@
 """In-process reaction runner: notification log -> policies -> `app.execute`, until quiet.
 
-The same loop a queue pipeline runs, minus the queue: for tests and local runs.
+A stand-in for the queues, for domain tests and benchmarks; deliberately not the follower
+(`infra.pipeline.follower`, which follows the index for the catch-up and rebuilds):
+
+- the domain may not import infra (the import contract), and the follower's sinks, position
+  stores, poison parking and Scheduler deferrals are all infra;
+- its unit is a pending *command*, not a page of events: tests deliver `pending` commands out of
+  order, twice or never, as queues may; a command fails and is retried alone, and one that came
+  early waits in `deferred` for the app's clock, where the follower puts it off with Scheduler;
+- what it follows is one in-memory log from one integer (`position`): no partitions, no stored
+  position to resume from, no grace window.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ refund gives back a key's capture once and closes the key (a later capture under
 declined, charging nothing). Each call takes ``SEATLEDGER_GATEWAY_LATENCY_MS``. Charges and
 refunds live behind `ChargeStore`, so a multi-process version keeps them in a table
 (`DynamoDBChargeStore`).
+
+Long: the simulated card network and its charge store: charging once per key needs both in view.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from aws_lambda_powertools import Tracer
 from eventsourcing.persistence import OperationalError
 
 from domain.payment import CaptureResult, GatewayTimeout, PaymentGateway
@@ -106,6 +109,10 @@ class InMemoryChargeStore(ChargeStore):
             return list(self._refunds.values())
 
 
+# Tracer instances share one configuration: this is the handler's (disabled off Lambda).
+tracer = Tracer()
+
+
 class SimulatedGateway(PaymentGateway):
     """``latency_ms``: how long each call takes, as a real card network's does (300 ms or more)."""
 
@@ -114,6 +121,14 @@ class SimulatedGateway(PaymentGateway):
         self.latency = latency_ms / 1000
 
     def capture(self, idempotency_key: str, token: str, amount_cents: int) -> CaptureResult:
+        # A subsegment of its own: the card network's time apart from DynamoDB's (no token in it).
+        with tracer.provider.in_subsegment("## payment gateway capture") as subsegment:
+            subsegment.put_annotation("payment_id", idempotency_key)
+            result = self._capture(idempotency_key, token, amount_cents)
+            subsegment.put_annotation("result", result.value)
+            return result
+
+    def _capture(self, idempotency_key: str, token: str, amount_cents: int) -> CaptureResult:
         if self.latency:
             time.sleep(self.latency)
         if token == "tok_noAnswer":
@@ -125,9 +140,11 @@ class SimulatedGateway(PaymentGateway):
         return charge.result
 
     def refund(self, idempotency_key: str) -> int:
-        if self.latency:
-            time.sleep(self.latency)
-        return self.store.refund_once(idempotency_key).amount_cents
+        with tracer.provider.in_subsegment("## payment gateway refund") as subsegment:
+            subsegment.put_annotation("payment_id", idempotency_key)
+            if self.latency:
+                time.sleep(self.latency)
+            return self.store.refund_once(idempotency_key).amount_cents
 
     def charges(self) -> list[Charge]:
         return self.store.all()

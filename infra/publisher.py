@@ -16,10 +16,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from domain.contract import SOURCE, EventDetail
 from infra.retry import Backoff, error_code
 
 MAX_ENTRIES = 10
-MAX_REQUEST_BYTES = 256 * 1024
+MAX_REQUEST_BYTES = 256 * 1024  # one request's entries together; one entry's limit too
+TIME_BYTES = 14  # what EventBridge counts for an entry's Time
 # Entry errors that a retry cannot fix.
 PERMANENT_CODES = frozenset(
     {
@@ -52,9 +54,19 @@ class PublishError(RuntimeError):
         super().__init__(f"{len(failed)} event(s) not published: " + "; ".join(map(str, failed)))
 
 
+def entry_detail(detail: EventDetail) -> str:
+    """The JSON of an entry's ``Detail``; without the payload when the entry would be too big
+    (consumers read the event from the store, so nothing is lost)."""
+    text = detail.model_dump_json()
+    size = len(text.encode()) + len(SOURCE) + len(detail.detail_type) + TIME_BYTES
+    if size > MAX_REQUEST_BYTES:
+        text = detail.model_copy(update={"payload": None}).model_dump_json()
+    return text
+
+
 def entry_size(entry: dict[str, Any]) -> int:
     """An entry's size as EventBridge counts it against the request limit."""
-    size = 14 if entry.get("Time") is not None else 0
+    size = TIME_BYTES if entry.get("Time") is not None else 0
     for key in ("Source", "DetailType", "Detail"):
         size += len(str(entry.get(key) or "").encode())
     return size + sum(len(r.encode()) for r in entry.get("Resources", []))

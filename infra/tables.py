@@ -41,7 +41,7 @@ SEAT_MAP = TableSpec("seat_map_table", (BY_SHOW, SHOWS_BY_TIME))
 ORDERS = TableSpec("orders_table", (BY_CUSTOMER,))
 PAYMENTS = TableSpec("payments_table")
 CHARGES = TableSpec("charges_table")
-# Each view has a twin: a replay fills the one that is not live (see infra.readmodels.catalog).
+# Each view has a twin: a rebuild fills the one that is not live (see infra.readmodels.catalog).
 TWINS = {
     spec.role: TableSpec(f"{spec.role}_b", spec.indexes) for spec in (SEAT_MAP, ORDERS, PAYMENTS)
 }
@@ -92,7 +92,7 @@ def ensure_tables(client: Any, settings: Settings) -> None:
 
 def _add_missing_indexes(client: Any, request: dict[str, Any]) -> None:
     """A table made by an older version lacks indexes added since: add them (one at a time,
-    as DynamoDB allows). Items written before stay out of a new index until a replay."""
+    as DynamoDB allows). Items written before stay out of a new index until a rebuild."""
     table = client.describe_table(TableName=request["TableName"])["Table"]
     present = {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])}
     for index in request.get("GlobalSecondaryIndexes", []):

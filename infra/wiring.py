@@ -14,17 +14,26 @@ import boto3
 from domain.application import Ticketing
 from domain.contract import EventDetail
 from domain.payment import PaymentGateway
+from infra.dynamodb import DynamoDBFactory
 from infra.dynamodb.client import make_client
 from infra.dynamodb.index import Indexer
 from infra.dynamodb.recorders import DynamoDBTrackingRecorder
 from infra.gateway import DynamoDBChargeStore, SimulatedGateway
-from infra.pipeline.consumer import Handle, Outcome
+from infra.mapping import STORAGE_ENV
+from infra.pipeline.consumer import Handle, Outcome, QueueConsumer
 from infra.pipeline.dead_letters import DeadLetters
 from infra.pipeline.deferrals import Deferrals
-from infra.pipeline.follower import Follower, readers_of
+from infra.pipeline.follower import (
+    Follower,
+    ReactionSink,
+    Sink,
+    TrackedPositions,
+    ViewSink,
+    readers_of,
+)
 from infra.pipeline.reactor import Reactor
 from infra.pipeline.source import StoreSource
-from infra.readmodels.catalog import VIEW_ROLES, Catalog
+from infra.readmodels.catalog import Catalog, ViewTables
 from infra.readmodels.projector import Projector
 from infra.settings import APP_NAME, Settings
 from infra.tables import CHARGES
@@ -42,13 +51,11 @@ def ticketing(settings: Settings, gateway: PaymentGateway | None = None) -> Tick
     table's stream (Lambda, or the local stack's stream poller)."""
     env = {
         "PERSISTENCE_MODULE": "infra.dynamodb",
-        "DYNAMODB_TABLE": settings.event_table,
-        "DYNAMODB_INDEX": "stream",
-        "DYNAMODB_INDEX_TABLE": settings.index_table,
-        "DYNAMODB_INDEX_PARTITIONS": str(settings.index_partitions),
+        DynamoDBFactory.DYNAMODB_INDEX: "stream",
+        **settings.environment("event_table", "index_table", "index_partitions"),
     }
     deadline = timedelta(seconds=settings.payment_deadline_seconds)
-    app = Ticketing(env, gateway=gateway, payment_deadline=deadline)
+    app = Ticketing({**STORAGE_ENV, **env}, gateway=gateway, payment_deadline=deadline)
     assert app.name == APP_NAME
     return app
 
@@ -62,22 +69,28 @@ def source(app: Ticketing) -> StoreSource:
     return StoreSource(app.recorder, app.name, app.mapper)
 
 
-def projectors(settings: Settings, app: Ticketing) -> list[Projector]:
+def projectors(tables: ViewTables, app: Ticketing, logger: Any = None) -> list[Projector]:
     return [
-        Projector(dynamodb(), getattr(settings, VIEW_ROLES[view.name]), view, source(app))
+        Projector(dynamodb(), tables.of(view.name), view, source(app), **_logger(logger))
         for view in VIEWS
     ]
 
 
-def reactor(reaction: Reaction, settings: Settings, app: Ticketing) -> Reactor:
-    return Reactor(reaction, app, source(app), settings.accept_test_events)
+def reactor(reaction: Reaction, settings: Settings, app: Ticketing, logger: Any = None) -> Reactor:
+    return Reactor(reaction, app, source(app), settings.accept_test_events, **_logger(logger))
 
 
-def follower(name: str, settings: Settings, app: Ticketing, apply: Handle) -> Follower:
-    """Catches the consumer `name` up from the index (see `infra.pipeline.follower`)."""
+def _logger(logger: Any) -> dict[str, Any]:
+    """The handler's logger, where one is given (else the module's own)."""
+    return {"logger": logger} if logger is not None else {}
+
+
+def follower(name: str, settings: Settings, app: Ticketing, sink: Sink) -> Follower:
+    """Catches the consumer `name` up from the index into `sink`, from the positions it tracks
+    (see `infra.pipeline.follower`)."""
     readers = readers_of(dynamodb(), settings.index_table, app.name, settings.index_partitions)
     tracking = DynamoDBTrackingRecorder(dynamodb(), settings.event_table, name)
-    found = Follower(readers, tracking, apply, app.mapper, deferrals(settings))
+    found = Follower(readers, TrackedPositions(tracking), sink, app.mapper)
     if settings.dead_letter_queue_url:
         parked = dead_letters(settings, name)
         found.park = lambda detail, reason: parked.park(detail.model_dump_json(), reason)
@@ -103,19 +116,27 @@ def deferrals(settings: Settings) -> Deferrals:
     )
 
 
+def queue_consumer(name: str, settings: Settings, handle: Handle, metrics: Any) -> QueueConsumer:
+    """The consumer of rule `name`'s queue: `handle` applies its events."""
+    return QueueConsumer(handle, dead_letters(settings, name), metrics, deferrals(settings))
+
+
 def dead_letters(settings: Settings, source: str) -> DeadLetters:
     return DeadLetters(boto3.client("sqs"), settings.dead_letter_queue_url, source)
 
 
 def views_handle(
-    settings: Settings, app: Ticketing, following: dict[str, str] | None = None
+    tables: ViewTables,
+    app: Ticketing,
+    following: dict[str, str] | None = None,
+    logger: Any = None,
 ) -> Handle:
     """Every view's projector as one consumer (each event concerns one view), and one for each
-    shadow table a replay asks the consumers to keep up (`following`: view -> table)."""
-    views = projectors(settings, app)
+    shadow table a rebuild asks the consumers to keep up (`following`: view -> table)."""
+    views = projectors(tables, app, logger)
     by_name = {view.name: view for view in VIEWS}
     views += [
-        Projector(dynamodb(), table, by_name[name], source(app))
+        Projector(dynamodb(), table, by_name[name], source(app), **_logger(logger))
         for name, table in (following or {}).items()
     ]
 
@@ -129,32 +150,37 @@ def views_handle(
     return handle
 
 
-def catalog_views(settings: Settings, app: Ticketing) -> Handle:
-    """The views as the catalog has them: live tables, and the shadows a replay asks to keep
-    up; followed as it changes (a replay swapping a table in)."""
+def catalog_views(settings: Settings, app: Ticketing, logger: Any = None) -> Handle:
+    """The views as the catalog has them: live tables, and the shadows a rebuild asks to keep
+    up; followed as it changes (a rebuild swapping a table in)."""
     catalog = Catalog(dynamodb(), settings)
     tables = catalog.tables()
-    views = views_handle(tables[0], app, tables[1])
+    views = views_handle(tables[0], app, tables[1], logger)
 
     def handle(details: list[EventDetail]) -> list[Outcome]:
         nonlocal tables, views
         if (now := catalog.tables()) != tables:
-            tables, views = now, views_handle(now[0], app, now[1])
+            tables, views = now, views_handle(now[0], app, now[1], logger)
         return views(details)
 
     return handle
 
 
-def catch_up(settings: Settings, app: Ticketing, grace_seconds: float = 0) -> dict[str, Any]:
+def catch_up(
+    settings: Settings, app: Ticketing, grace_seconds: float = 0, logger: Any = None
+) -> dict[str, Any]:
     """Every consumer follows the index from its position, but for what was indexed in the last
     `grace_seconds`: per consumer, events handed over, or the error that stopped it (it goes on
     from its position next time)."""
-    consumers: dict[str, Handle] = {"read-models": catalog_views(settings, app)}
-    consumers.update((r.name, reactor(r, settings, app).apply) for r in REACTIONS)
+    consumers: dict[str, Sink] = {"read-models": ViewSink(catalog_views(settings, app, logger))}
+    consumers.update(
+        (r.name, ReactionSink(reactor(r, settings, app, logger).apply, deferrals(settings)))
+        for r in REACTIONS
+    )
     done: dict[str, Any] = {}
-    for name, apply in consumers.items():
+    for name, sink in consumers.items():
         try:
-            done[name] = follower(name, settings, app, apply).catch_up(grace_seconds)
+            done[name] = follower(name, settings, app, sink).catch_up(grace_seconds)
         except Exception as e:  # noqa: BLE001 - reported; the others still catch up
             done[name] = e
     return done

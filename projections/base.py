@@ -20,7 +20,7 @@ Item = dict[str, Any]
 @dataclass(frozen=True, slots=True)
 class Fact:
     """One event as a view folds it: plain JSON types, whether it came from the bus envelope
-    (`fact_of`) or straight from stored bytes (a replay's fast path)."""
+    (`fact_of`) or straight from stored bytes (a rebuild's fast path)."""
 
     detail_type: str
     aggregate_id: UUID

@@ -13,7 +13,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from infra.local_auth import CLIENT_ID, ISSUER, Issuer
+from local.auth import CLIENT_ID, ISSUER, Issuer
 
 
 def _b64(data: dict[str, Any] | bytes) -> str:

@@ -46,3 +46,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 def endpoint_for(method: str, path: str) -> Endpoint | None:
     """The endpoint a request is for; None when no route serves it (answered 404)."""
     return next((e for e in ENDPOINTS if e.method == method and e.pattern.match(path)), None)
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods the API serves at `path` (a route's template matched); [] for no route."""
+    return sorted({e.method for e in ENDPOINTS if e.pattern.match(path)})

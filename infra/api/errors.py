@@ -1,7 +1,10 @@
-"""Domain errors -> HTTP, in one place. A client's mistake is a 4xx with a reason, never a 500."""
+"""Domain errors -> HTTP, in one place. A client's mistake is a 4xx with a reason, never a 500;
+every refusal is a problem document (`problems.py`)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any
 
@@ -11,6 +14,8 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 
 from domain import errors
 from infra.api.auth import AccessError, Forbidden, Unauthorized
+from infra.api.endpoints import allowed_methods
+from infra.api.problems import MEDIA_TYPE, problem_answer, problem_body
 from infra.dynamodb.client import UNREACHABLE_ERRORS
 from infra.readmodels.queries import InvalidCursor
 from infra.untrusted import Unreadable, loads
@@ -32,8 +37,11 @@ STATUS: dict[type[Exception], int] = {
 }
 
 
-def problem(status: int, error: str, reason: str) -> Response[str]:
-    return Response(status, "application/json", json.dumps({"error": error, "reason": reason}))
+def problem(
+    status: int, name: str, detail: str, errors: list[dict[str, str]] | None = None
+) -> Response[str]:
+    body = problem_body(status, name, detail, errors=errors)
+    return Response(status, MEDIA_TYPE, json.dumps(body))
 
 
 def json_body(text: str) -> Any:
@@ -56,52 +64,51 @@ def refuse_non_json(event: dict[str, Any]) -> dict[str, Any] | None:
     content_type = str(headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type == "application/json":
         return None
-    body = {"error": "UnsupportedMediaType", "reason": "Send the body as application/json"}
-    return {
-        "statusCode": 415,
-        "headers": {"Content-Type": "application/json"},
-        "body": json.dumps(body),
-        "isBase64Encoded": False,
-    }
-
-
-def _answer(status: int, error: str, reason: str, **headers: str) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": "application/json", **headers},
-        "body": json.dumps({"error": error, "reason": reason}),
-        "isBase64Encoded": False,
-    }
+    return problem_answer(415, "UnsupportedMediaType", "Send the body as application/json")
 
 
 def refuse_unreadable(event: dict[str, Any]) -> dict[str, Any] | None:
     """A body that is not UTF-8 JSON within bounds (nesting, integer digits) is a 400 here,
-    before the resolver's parser meets it (a RecursionError or a ValueError: a 500)."""
+    before the resolver's parser meets it (a RecursionError or a ValueError: a 500).
+
+    API Gateway hands every body over base64-encoded (the stack's binary media type is */*, for
+    gzip answers): it is decoded here, in place, so that what follows reads text."""
     body = event.get("body")
     if not body:
         return None
     try:
         if event.get("isBase64Encoded"):
-            raise Unreadable("base64-encoded bodies are not accepted")
+            body = base64.b64decode(body, validate=True).decode("utf-8")
+            event["body"], event["isBase64Encoded"] = body, False
         body.encode("utf-8")  # the adapter keeps undecodable bytes as surrogates
         loads(body)
-    except UnicodeEncodeError:
-        return _answer(400, "BadRequest", "body: not UTF-8")
+    except (UnicodeError, binascii.Error):
+        return problem_answer(400, "BadRequest", "body: not UTF-8")
     except Unreadable as e:
-        return _answer(400, "BadRequest", f"body: {e}")
+        return problem_answer(400, "BadRequest", f"body: {e}")
     return None
+
+
+def _where(loc: tuple[Any, ...]) -> dict[str, str]:
+    """Where a validation error is, RFC 9457 style: a JSON pointer into the body, or the name of
+    the query parameter, header or path parameter."""
+    kind, *rest = loc or ("body",)
+    if kind == "body":
+        return {"pointer": "#/" + "/".join(str(p) for p in rest)}
+    return {str(kind): ".".join(map(str, rest))}
 
 
 def install_error_handlers(api: APIGatewayRestResolver) -> None:
     @api.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def invalid(e: RequestValidationError) -> Response[str]:
-        details = [
-            {"where": ".".join(map(str, err.get("loc", ()))), "problem": err.get("msg", "")}
+        found = [
+            {"detail": str(err.get("msg", "")), **_where(tuple(err.get("loc", ())))}
             for err in e.errors()
         ]
-        reason = "; ".join(f"{d['where']}: {d['problem']}" for d in details[:5])
-        body = {"error": "ValidationError", "reason": reason, "details": details}
-        return Response(422, "application/json", json.dumps(body))
+        detail = "; ".join(
+            f"{next(v for k, v in f.items() if k != 'detail')}: {f['detail']}" for f in found[:5]
+        )
+        return problem(422, "ValidationError", detail, errors=found)
 
     @api.exception_handler([errors.DomainError, AccessError])  # type: ignore[untyped-decorator]
     def refused(e: Exception) -> Response[str]:
@@ -110,11 +117,21 @@ def install_error_handlers(api: APIGatewayRestResolver) -> None:
 
     @api.exception_handler(InvalidCursor)  # type: ignore[untyped-decorator]
     def bad_cursor(e: InvalidCursor) -> Response[str]:
-        return problem(422, "ValidationError", str(e))
+        return problem(
+            422, "ValidationError", str(e), errors=[{"detail": str(e), "query": "cursor"}]
+        )
 
     @api.not_found
     def no_route(e: Exception) -> Response[str]:
-        return problem(404, "NotFound", "No such route")
+        """No route for this method: a 405 naming the methods the path has, else a 404."""
+        event = api.current_event
+        allowed = allowed_methods(event.path)
+        if not allowed:
+            return problem(404, "NotFound", "No such route")
+        detail = f"{event.http_method} is not served here; allowed: {', '.join(allowed)}"
+        response = problem(405, "MethodNotAllowed", detail)
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
 
     @api.exception_handler(
         [  # type: ignore[untyped-decorator]

@@ -22,6 +22,26 @@ class _In(BaseModel):
 
 
 class CreateShow(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Cup final",
+                    "starts_at": "2027-06-01T19:30:00Z",
+                    "sections": [
+                        {
+                            "name": "north",
+                            "rows": ["A", "B"],
+                            "seats_per_row": 30,
+                            "price_cents": 4500,
+                        }
+                    ],
+                },
+                {"name": "Club night", "seats": [{"label": "A-1", "price_cents": 2000}]},
+            ]
+        },
+    )
     show_id: UUID | None = Field(default=None, description="Chosen by the caller, or generated")
     name: Text = Field(min_length=1, max_length=200)
     seats: list[SeatSpec] | None = Field(default=None, max_length=50_000)
@@ -33,6 +53,11 @@ class CreateShow(_In):
 
 class PlaceOrder(_In):
     """The customer is the caller (the token's subject), never named in the body."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"seats": ["north-A-12"], "payment_token": "tok_visa"}]},
+    )
 
     seats: list[Annotated[Text, Field(max_length=50)]] = Field(min_length=1, max_length=10)
     payment_token: Text = Field(min_length=1, max_length=100)
@@ -149,6 +174,28 @@ class ShowPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null: none")
 
 
+class FieldProblem(BaseModel):
+    """One invalid field: a JSON pointer into the body, or a parameter's name."""
+
+    detail: str
+    pointer: str | None = Field(default=None, examples=["#/seats/0"])
+    query: str | None = None
+    header: str | None = None
+    path: str | None = None
+
+
 class Problem(BaseModel):
-    error: str
-    reason: str
+    """RFC 9457 problem details (served as application/problem+json)."""
+
+    type: str = Field(examples=["tag:seatledger,2026:unknown-show"])
+    title: str = Field(examples=["Unknown show"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["No show 3f1c1a52-0000-4000-8000-000000000001"])
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="A validation failure's fields"
+    )
+
+
+class OrderPage(BaseModel):
+    orders: list[OrderOut] = Field(description="Oldest first")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null: none")

@@ -1,4 +1,5 @@
-"""Routes of the ledger's REST API, on Powertools' API Gateway (REST) resolver.
+"""The ledger's REST API, on Powertools' API Gateway (REST) resolver: the page, the spec and its
+docs here; shows and seat maps in `shows.py`, orders in `orders.py`.
 
 Who may call what (the caller comes from the verified token's claims, `auth.py`): anyone reads a
 seat map, the page and the spec; a customer places orders in their own name and reads their own
@@ -12,109 +13,17 @@ map to HTTP in `errors.py`, in one place.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import os
-import uuid
-from collections import Counter
 from importlib import resources
-from typing import Annotated, Any
-from uuid import UUID
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
-from domain.application import Ticketing
-from domain.errors import InvalidShow, UnknownOrder
-from domain.layout import places_of
-from domain.payment import payment_id_for
-from infra.api.auth import ME, Caller, Forbidden, caller_of
+from infra.api import orders, shows
+from infra.api.context import caller, deps
 from infra.api.errors import install_error_handlers, json_body
-from infra.api.models import (
-    CompactSeatMapOut,
-    CreateShow,
-    OrderAccepted,
-    OrderOut,
-    PaymentOut,
-    PlaceOrder,
-    Problem,
-    SeatCounts,
-    SeatMapOut,
-    SeatOut,
-    SectionSummary,
-    ShowCreatedOut,
-    ShowListed,
-    ShowOut,
-    ShowPage,
-)
-from infra.readmodels.catalog import Catalog
-from infra.readmodels.projector import fold
-from infra.readmodels.queries import ORDER_FIELDS, ReadModels, by_section, decode_cursor
 from infra.settings import Settings
-from infra.untrusted import NO_CONTROL
-from infra.wiring import dynamodb, simulated_gateway, source, ticketing
-from projections.views import Payments
-
-DEV_ROUTES = "SEATLEDGER_DEV_ROUTES"  # set by `make up` only: never on AWS
-# The spec's security requirement of every protected route (infra.api.endpoints says which).
-BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
-# What the payment of an order in a final status must show; a payment view that lags the
-# orders view shows less, and the order's answer then reads the payment from the store.
-SETTLED_PAYMENT = {
-    "CONFIRMED": {"CAPTURED"},
-    "PAYMENT_FAILED": {"DECLINED", "EXPIRED", "CAPTURED"},  # CAPTURED: late, refunded
-    "CANCELLED": {"CAPTURED"},
-}
-REFUSALS = {
-    401: "No valid bearer token",
-    403: "The caller may not do this",
-    404: "Not found (or not the caller's to see)",
-    409: "Conflicts with the ledger's state",
-}
-
-
-def _answers(status: int, model: Any, *refusals: int) -> dict[int, OpenAPIResponse]:
-    """The spec's responses of a route: its success and the refusals it can give."""
-    answers: dict[int, OpenAPIResponse] = {
-        status: {"description": "Done", "content": {"application/json": {"model": model}}}
-    }
-    for code in refusals:
-        answers[code] = {
-            "description": REFUSALS[code],
-            "content": {"application/json": {"model": Problem}},
-        }
-    return answers
-
-
-def _cached_answers(model: Any) -> dict[int, OpenAPIResponse]:
-    """A seat map's: gzip when asked for, an ETag, and 304 when If-None-Match has it."""
-    answers = _answers(200, model, 404)
-    answers[200]["headers"] = {
-        "ETag": {"description": "Changes when the map does", "schema": {"type": "string"}},
-        "Content-Encoding": {"description": "gzip, if Accept-Encoding allows it"},
-    }
-    answers[304] = {"description": "Unchanged since the ETag sent in If-None-Match"}
-    return answers
-
-
-def _etag_matches(tag: str, if_none_match: str | None) -> bool:
-    """If-None-Match's weak comparison (RFC 9110): any listed tag, or *."""
-    listed = {t.strip().removeprefix("W/") for t in (if_none_match or "").split(",")}
-    return "*" in listed or tag.removeprefix("W/") in listed
-
-
-@functools.cache
-def _app() -> tuple[Ticketing, Catalog, Settings]:
-    settings = Settings.from_env()
-    return ticketing(settings), Catalog(dynamodb(), settings), settings
-
-
-def _deps() -> tuple[Ticketing, ReadModels, Settings]:
-    """The application, and the read models of whichever tables are live (see replay)."""
-    app, catalog, settings = _app()
-    return app, ReadModels(dynamodb(), catalog.live()), settings
+from infra.wiring import simulated_gateway
 
 
 def build_resolver() -> APIGatewayRestResolver:
@@ -135,18 +44,6 @@ def build_resolver() -> APIGatewayRestResolver:
     api.enable_swagger(path="/docs", compress=True)  # title, schemes: from configure_openapi
     install_error_handlers(api)
 
-    def caller() -> Caller:
-        return caller_of(api.current_event.raw_event)
-
-    def conditional(body: str) -> Response[str]:
-        """The body with its ETag, or an empty 304 if the client holds it already."""
-        tag = f'W/"{hashlib.sha256(body.encode()).hexdigest()[:32]}"'
-        headers = {"ETag": tag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
-        sent = {k.lower(): v for k, v in (api.current_event.headers or {}).items()}
-        if _etag_matches(tag, sent.get("if-none-match")):
-            return Response(304, None, "", headers, compress=False)
-        return Response(200, "application/json", body, headers)
-
     @api.get("/", include_in_schema=False)
     def page() -> Response[str]:
         html = resources.files("infra.api").joinpath("seatmap.html").read_text()
@@ -156,193 +53,14 @@ def build_resolver() -> APIGatewayRestResolver:
     def spec() -> Response[str]:
         return Response(200, "application/json", api.get_openapi_json_schema())
 
-    @api.post("/shows", security=BEARER, responses=_answers(201, ShowCreatedOut, 401, 403, 409))
-    def create_show(body: CreateShow) -> Response[ShowCreatedOut]:
-        caller().require_organizer()
-        app, _, _ = _deps()
-        if body.starts_at is not None and body.starts_at.tzinfo is None:
-            raise InvalidShow("starts_at needs a time zone, e.g. 2027-06-01T19:30:00Z")
-        show_id = app.create_show(
-            body.show_id or uuid.uuid4(),
-            body.name,
-            seats=body.seats,
-            sections=body.sections,
-            starts_at=body.starts_at,
-        )
-        return Response(201, "application/json", ShowCreatedOut(show_id=show_id))
-
-    @api.post(
-        "/shows/<show_id>/orders",
-        security=BEARER,
-        responses=_answers(202, OrderAccepted, 401, 404, 409),
-    )
-    def place_order(
-        show_id: Annotated[UUID, Path()],
-        body: PlaceOrder,
-        idempotency_key: Annotated[
-            str,
-            Header(
-                alias="Idempotency-Key",
-                min_length=1,
-                max_length=200,
-                pattern=NO_CONTROL,
-                description="Required: a retry with the same key is the same order",
-            ),
-        ],
-    ) -> Response[OrderAccepted]:
-        customer_id = caller().subject
-        app, _, _ = _deps()
-        order_id = app.place_order(
-            show_id, customer_id, body.seats, idempotency_key, body.payment_token
-        )
-        status = app.get_order(order_id).status.value
-        accepted = OrderAccepted(order_id=order_id, status=status)  # type: ignore[arg-type]
-        return Response(202, "application/json", accepted)
-
-    @api.get("/orders/<order_id>", security=BEARER, responses=_answers(200, OrderOut, 401, 404))
-    def get_order(order_id: Annotated[UUID, Path()]) -> OrderOut:
-        who = caller()
-        app, views, _ = _deps()
-        item = views.order(order_id)
-        if item is None:  # not projected yet: answer from the store
-            order = app.get_order(order_id)
-            item = {
-                "order_id": order.id,
-                "show_id": order.show_id,
-                "customer_id": order.customer_id,
-                "seats": order.seat_labels,
-                "status": order.status.value,
-                "amount_cents": order.amount_cents,
-                "failure_reason": order.failure_reason or None,
-            }
-        if not who.may_read(item["customer_id"]):
-            raise UnknownOrder(f"No order {order_id}")  # as the store says of one it lacks
-        payment = views.payment(order_id)
-        settled = SETTLED_PAYMENT.get(item["status"])
-        if settled and (payment or {}).get("status") not in settled:
-            payment = fold(Payments(), None, source(app).history(payment_id_for(order_id)))
-        return OrderOut(
-            **_order_fields(item),
-            failure_reason=item.get("failure_reason"),
-            payments=[PaymentOut(**payment)] if payment else [],
-        )
-
-    @api.post(
-        "/orders/<order_id>/cancel",
-        security=BEARER,
-        responses=_answers(202, OrderAccepted, 401, 403, 404, 409),
-    )
-    def cancel_order(order_id: Annotated[UUID, Path()]) -> Response[OrderAccepted]:
-        """The customer cancels a confirmed order before the show starts: the seats are free
-        at once, the refund follows. A repeat answers the same."""
-        who = caller()
-        app, _, _ = _deps()
-        order = app.get_order(order_id)
-        if not who.may_read(order.customer_id):
-            raise UnknownOrder(f"No order {order_id}")
-        if order.customer_id != who.subject:
-            raise Forbidden("Only the order's customer may cancel it")
-        app.cancel_order(order_id)
-        accepted = OrderAccepted(order_id=order_id, status="CANCELLED")
-        return Response(202, "application/json", accepted)
-
-    @api.get(
-        "/customers/<customer_id>/orders",
-        security=BEARER,
-        responses=_answers(200, list[OrderOut], 401, 403),
-    )
-    def customer_orders(
-        customer_id: Annotated[
-            str,
-            Path(
-                max_length=100,
-                pattern=NO_CONTROL,
-                description="A customer id, or `me` for the caller's own",
-            ),
-        ],
-    ) -> list[OrderOut]:
-        who = caller()
-        customer_id = who.subject if customer_id == ME else customer_id
-        if not who.may_read(customer_id):
-            # Not 404: the answer is the same for every id but the caller's, so it tells nothing.
-            raise Forbidden("A customer may list only their own orders: /customers/me/orders")
-        _, views, _ = _deps()
-        items = sorted(views.orders_of(customer_id), key=lambda i: i["placed_at"])
-        return [
-            OrderOut(**_order_fields(i), failure_reason=i.get("failure_reason"), payments=[])
-            for i in items
-        ]
-
-    @api.get("/shows", responses=_answers(200, ShowPage))
-    def shows(
-        limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        cursor: Annotated[str | None, Query(max_length=1000)] = None,
-    ) -> ShowPage:
-        after = decode_cursor(cursor) if cursor is not None else None
-        _, views, _ = _deps()
-        items, next_cursor = views.shows(limit, after)
-        listed = [
-            ShowListed(
-                show_id=i["show"],
-                name=i["name"],
-                seat_count=i["seat_count"],
-                created_at=i["created_at"],
-            )
-            for i in items
-        ]
-        return ShowPage(shows=listed, next_cursor=next_cursor)
-
-    @api.get("/shows/<show_id>", responses=_answers(200, ShowOut, 404))
-    def show(show_id: Annotated[UUID, Path()]) -> ShowOut:
-        app, views, _ = _deps()
-        show = app.get_show(show_id)  # from the store, cached: a show never changes
-        sections: dict[str, Counter[int]] = {}
-        for place in places_of(by_section(show.price_bands)):
-            sections.setdefault(place.section, Counter())[place.price_cents] += 1
-        counts = views.seat_counts(show_id)
-        return ShowOut(
-            show_id=show_id,
-            name=show.name,
-            seat_count=show.seat_count,
-            starts_at=show.starts_at,
-            sections=[
-                SectionSummary(name=name, seat_count=prices.total(), prices_cents=sorted(prices))
-                for name, prices in sections.items()
-            ],
-            seats=SeatCounts(
-                free=show.seat_count - counts["HELD"] - counts["SOLD"],
-                held=counts["HELD"],
-                sold=counts["SOLD"],
-            ),
-        )
-
-    @api.get("/shows/<show_id>/seats", compress=True, responses=_cached_answers(SeatMapOut))
-    def seat_map(show_id: Annotated[UUID, Path()]) -> Response[str]:
-        app, views, _ = _deps()
-        show = app.get_show(show_id)
-        seats = [SeatOut(**seat) for seat in views.seat_map(show)]
-        return conditional(
-            SeatMapOut(show_id=show_id, name=show.name, seats=seats).model_dump_json()
-        )
-
-    @api.get(
-        "/shows/<show_id>/seats/compact",
-        compress=True,
-        responses=_cached_answers(CompactSeatMapOut),
-    )
-    def compact_seat_map(show_id: Annotated[UUID, Path()]) -> Response[str]:
-        app, views, _ = _deps()
-        show = app.get_show(show_id)
-        compact = views.compact_seat_map(show)
-        out = CompactSeatMapOut(show_id=show_id, name=show.name, **compact)
-        return conditional(out.model_dump_json())
-
-    if os.environ.get(DEV_ROUTES) == "1":
+    api.include_router(shows.router)
+    api.include_router(orders.router)
+    if Settings.from_env().dev_routes:  # set by `make up` only: never on AWS
 
         @api.get("/dev/gateway/charges", include_in_schema=False)
         def charges() -> list[dict[str, Any]]:
-            caller().require_organizer()
-            _, _, settings = _deps()
+            caller(api).require_organizer()
+            _, _, settings = deps()
             return [
                 {
                     "key": c.key,
@@ -355,15 +73,11 @@ def build_resolver() -> APIGatewayRestResolver:
 
         @api.get("/dev/gateway/refunds", include_in_schema=False)
         def refunds() -> list[dict[str, Any]]:
-            caller().require_organizer()
-            _, _, settings = _deps()
+            caller(api).require_organizer()
+            _, _, settings = deps()
             return [
                 {"key": r.key, "amount_cents": r.amount_cents}
                 for r in simulated_gateway(settings).refunds()
             ]
 
     return api
-
-
-def _order_fields(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: item[k] for k in ORDER_FIELDS}

@@ -47,7 +47,7 @@ TRANSIENT_CODES = frozenset(
 
 # Any failure to get an answer from the server at all (refused, reset, timed out).
 UNREACHABLE_ERRORS = (HTTPClientError, BotoConnectionError)
-log = logging.getLogger("seatledger.dynamodb")
+logger = logging.getLogger("seatledger.dynamodb")
 
 
 class Reachability:
@@ -64,9 +64,9 @@ class Reachability:
                 return
             self.reachable = reachable
         if reachable:
-            log.warning("DynamoDB reachable again")
+            logger.warning("DynamoDB reachable again")
         else:
-            log.warning("DynamoDB unreachable (%s); retrying", why)
+            logger.warning("DynamoDB unreachable (%s); retrying", why)
 
     def answered(self, **_: Any) -> None:
         self._set(True)

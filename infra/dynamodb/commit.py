@@ -22,6 +22,7 @@ from uuid import UUID
 from botocore.exceptions import ClientError
 from eventsourcing.persistence import DataError, IntegrityError, OperationalError, StoredEvent
 
+from infra import correlation
 from infra.dynamodb.client import (
     AMBIGUOUS_ERRORS,
     TRANSIENT_CODES,
@@ -195,7 +196,7 @@ class Commit:
         return items, roles
 
     def _tip_item(self, originator_id: UUID | str, batch: list[StoredEvent]) -> dict[str, Any]:
-        return {
+        item = {
             "pk": S(aggregate_pk(self.app, originator_id)),
             "sk": N(TIP_SK),
             "kind": S("tip"),
@@ -204,6 +205,9 @@ class Commit:
             "sz": N(sum(event_size(e) for e in batch)),
             "bs": {"L": [pack(batch)]},
         }
+        if cid := correlation.current():  # the request this write came of, for the stream
+            item["cid"] = S(cid)
+        return item
 
     def _new_tip(self, originator_id: UUID | str, batch: list[StoredEvent]) -> dict[str, Any]:
         return {
@@ -217,6 +221,8 @@ class Commit:
 
     def _append_to_tip(self, originator_id: UUID | str, batch: list[StoredEvent]) -> dict[str, Any]:
         size = sum(event_size(e) for e in batch)
+        # The tip's `cid` is its last write's: the stream image shows it with that write's batch.
+        cid = correlation.current()
         return {
             "Update": {
                 "TableName": self.table,
@@ -224,6 +230,7 @@ class Commit:
                 "UpdateExpression": (
                     "SET v = :last, bs = list_append(if_not_exists(bs, :nil), :bs), "
                     "sz = if_not_exists(sz, :zero) + :size"
+                    + (", cid = :cid" if cid else " REMOVE cid")
                 ),
                 "ConditionExpression": (
                     "(attribute_not_exists(v) OR v < :first) "
@@ -237,6 +244,7 @@ class Commit:
                     ":zero": N(0),
                     ":size": N(size),
                     ":room": N(TIP_LIMIT - size),
+                    **({":cid": S(cid)} if cid else {}),
                 },
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }

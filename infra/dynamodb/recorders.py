@@ -8,6 +8,8 @@ indexer (`infra.dynamodb.index`), after the commit, so that no save waits for an
 
 One module for the library's recorder family (aggregate, snapshot, application, tracking,
 process), as the library's own adapters keep them: they share a base and the factory's options.
+
+Long: the library's recorder interfaces (aggregate, application, tracking) over one table.
 """
 
 from __future__ import annotations
@@ -205,7 +207,7 @@ class DynamoDBApplicationRecorder(DynamoDBAggregateRecorder, ApplicationRecorder
         self.index_table = index_table or f"{table}-index"
         self.inline_index = inline_index
         self.partitions = partitions
-        self.log = IndexReader(client, self.index_table, app, 0, self.backoff)
+        self.index = IndexReader(client, self.index_table, app, 0, self.backoff)
         self.poll_interval = poll_interval
         self.listeners: set[threading.Event] = set()
 
@@ -248,8 +250,8 @@ class DynamoDBApplicationRecorder(DynamoDBAggregateRecorder, ApplicationRecorder
         keys = [(e.originator_id, e.originator_version) for e in events]
         missing = {key for key in keys if key not in positions}
         if missing:  # indexed by a writer in another process that filled a gap with them
-            head = self.log.max_notification_id() or 0
-            positions = {**positions, **self.log.locate(missing, head)}
+            head = self.index.max_notification_id() or 0
+            positions = {**positions, **self.index.locate(missing, head)}
         return [positions[key] for key in keys]
 
     def _single_partition(self) -> IndexReader:
@@ -257,7 +259,7 @@ class DynamoDBApplicationRecorder(DynamoDBAggregateRecorder, ApplicationRecorder
             raise ProgrammingError(
                 f"The index has {self.partitions} partitions: read each with an IndexReader"
             )
-        return self.log
+        return self.index
 
     def select_notifications(
         self,

@@ -12,13 +12,12 @@ policy moves it to the same dead-letter queue. A message whose command came befo
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
@@ -26,7 +25,6 @@ from domain.contract import SOURCE, EventDetail, UnknownDetailType, parse_detail
 from domain.reactions import NotYetDue
 from infra.pipeline.dead_letters import DeadLetters, PoisonInput
 from infra.pipeline.deferrals import Deferrals
-from infra.settings import Settings
 
 Outcome = Exception | None  # None: done
 Handle = Callable[[list[EventDetail]], list[Outcome]]  # one outcome per detail, in order
@@ -90,37 +88,3 @@ class QueueConsumer:
         done = sum(1 for result in outcome.values() if result is None)
         self.metrics.add_metric("MessagesHandled", MetricUnit.Count, done)
         return outcome
-
-
-def queue_handler(
-    name: str, build: Callable[[Settings], Handle], settings: Settings | None = None
-) -> Any:
-    """A Lambda handler for one rule's queue; `build` runs once, on the first invocation.
-
-    Settings come from the environment (Lambda) unless given (local runners, which host every
-    function in one process and so cannot give each its own environment).
-    """
-    logger = Logger(service=name)
-    metrics = Metrics(namespace="seatledger", service=name)
-
-    @functools.cache
-    def consumer() -> QueueConsumer:
-        from infra.wiring import dead_letters, deferrals
-
-        actual = settings or Settings.from_env()
-        return QueueConsumer(build(actual), dead_letters(actual, name), metrics, deferrals(actual))
-
-    @metrics.log_metrics
-    @logger.inject_lambda_context
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        # The partial batch response is built here from each message's outcome: nothing is kept
-        # between calls, so workers sharing this handler (the local stack's threads) cannot
-        # see each other's failures, as a shared Powertools BatchProcessor would.
-        outcome = consumer().outcomes(event.get("Records") or [])
-        failed = [mid for mid, failure in outcome.items() if failure is not None]
-        for mid in failed:
-            logger.warning("message failed, to be retried: %r", outcome[mid])
-        return {"batchItemFailures": [{"itemIdentifier": mid} for mid in failed]}
-
-    handler.reset = consumer.cache_clear  # type: ignore[attr-defined]  # tests: new settings
-    return handler

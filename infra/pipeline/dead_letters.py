@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 MAX_BODY = 250_000  # an SQS message holds 256 KB; the reason and metadata need room too
 
 
@@ -34,4 +34,4 @@ class DeadLetters:
                 "source": {"DataType": "String", "StringValue": self.source},
             },
         )
-        log.warning("parked poison input from %s: %s", self.source, reason)
+        logger.warning("parked poison input from %s: %s", self.source, reason)

@@ -15,7 +15,8 @@ from uuid import UUID
 
 from botocore.exceptions import ClientError
 
-from domain.contract import SOURCE, EventDetail, entry_detail
+from domain.contract import SOURCE, EventDetail
+from infra.publisher import entry_detail
 from infra.retry import error_code
 
 

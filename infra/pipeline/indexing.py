@@ -9,6 +9,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
 from infra.dynamodb.index import Committed, Indexer
 from infra.dynamodb.stream import committed
 from infra.pipeline.dead_letters import DeadLetters
@@ -18,6 +21,14 @@ from infra.pipeline.dead_letters import DeadLetters
 class StreamIndexer:
     indexer: Indexer
     dead_letters: DeadLetters
+    metrics: Metrics | None = None
+
+    def handle(self, event: dict[str, Any]) -> dict[str, Any]:
+        """A Lambda stream event, indexed whole (or raised, to be retried whole)."""
+        indexed = self.index(event.get("Records") or [])
+        if self.metrics is not None:
+            self.metrics.add_metric("EventsIndexed", MetricUnit.Count, indexed)
+        return {"batchItemFailures": []}
 
     def index(self, records: list[dict[str, Any]]) -> int:
         """Index the events of `records` not indexed yet; returns how many were indexed."""

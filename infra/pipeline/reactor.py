@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.contract import EventDetail
+from infra.correlation import correlated
 from infra.pipeline.consumer import Outcome
 from infra.pipeline.dead_letters import PoisonInput
 from infra.pipeline.source import StoreSource
@@ -25,7 +26,7 @@ from projections.reactions import Reaction
 if TYPE_CHECKING:
     from domain.application import Ticketing
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 class WaitingBehind(Exception):  # noqa: N818 - an outcome: retried with the event before it
@@ -41,6 +42,7 @@ class Reactor:
     app: Ticketing
     source: StoreSource
     accept_test_events: bool = False
+    logger: logging.Logger | Any = field(default_factory=lambda: logger)  # the handler's logger
 
     def apply(self, details: list[EventDetail]) -> list[Outcome]:
         """Run the commands of each detail; one outcome per detail."""
@@ -66,7 +68,8 @@ class Reactor:
                 results[i] = WaitingBehind(f"an earlier event of its aggregate failed: {failed!r}")
                 continue
             try:
-                self.run(delivered[i])
+                with correlated(delivered[i].correlation_id):  # what it saves carries the id on
+                    self.run(delivered[i])
             except PoisonInput as e:
                 results[i] = e
             except Exception as e:
@@ -77,7 +80,7 @@ class Reactor:
         """The commands of one event: the stored event, or a test event if those are allowed."""
         if detail.test:  # not in the store: acted on only if allowed
             if not self.accept_test_events:
-                log.info("ignoring test event %s", detail.event_id)
+                logger.info("ignoring test event %s", detail.event_id)
                 return
             if detail.payload is None:
                 raise PoisonInput("a test event needs its payload")
@@ -89,3 +92,12 @@ class Reactor:
             event = stored
         for command in self.reaction.commands(event):
             self.app.execute(command)
+            self.logger.info(
+                "%s: %s %s v%d -> %s %s",
+                self.reaction.name,
+                detail.detail_type,
+                detail.aggregate_id,
+                detail.aggregate_version,
+                type(command).__name__,
+                getattr(command, "order_id", None) or getattr(command, "payment_id", ""),
+            )

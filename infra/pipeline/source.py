@@ -14,7 +14,7 @@ from eventsourcing.persistence import AggregateRecorder, Mapper, StoredEvent
 
 from domain.base import DomainEvent
 from domain.contract import EventDetail, hidden_fields, to_detail
-from domain.mapping import JSONTranscoder, PydanticMapper
+from infra.mapping import JSONTranscoder, PydanticMapper
 from infra.pipeline.dead_letters import PoisonInput
 from projections.base import Fact, iso
 
@@ -29,7 +29,7 @@ def detail_of(mapper: Mapper[UUID], application: str, stored: StoredEvent) -> Ev
 
 def fact_of_stored(mapper: PydanticMapper, stored: StoredEvent) -> Fact:
     """The `Fact` `fact_of(detail_of(...))` gives, from the stored JSON without building the
-    event and its envelope: many times faster, for replays of millions of events."""
+    event and its envelope: many times faster, for rebuilds of millions of events."""
     cls, state = mapper.state_of(stored)
     hidden = hidden_fields(cast(type[DomainEvent], cls))
     return Fact(

@@ -1,9 +1,9 @@
-"""Which physical table serves each view: lets a replay build a shadow copy and swap it in.
+"""Which physical table serves each view: lets a rebuild build a shadow copy and swap it in.
 
 One item in the event table (``pk`` = CATALOG, ``sk`` = 0) maps a view to its live table and,
-while a replay runs, to the shadow being built, and once the shadow's bulk load is done, to the
-shadow the consumers must keep up as well ("followed"). Absent, the tables of `Settings` are
-live. Readers and the read-model consumer look it up every few seconds.
+while a rebuild runs, to the shadow being built, and once the shadow's bulk load is done, to the
+shadow the consumers must keep up as well ("followed"). Absent, the tables the settings name
+are live. Readers and the read-model consumer look it up every few seconds.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from infra.settings import Settings
@@ -18,6 +19,24 @@ from infra.settings import Settings
 CATALOG = "seatledger#catalog"
 VIEW_ROLES = {"seat_map": "seat_map_table", "orders": "orders_table", "payments": "payments_table"}
 REFRESH_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class ViewTables:
+    """Which table serves each view now: its own type, not settings, since a rebuild changes it
+    while the settings stay as deployed."""
+
+    seat_map: str
+    orders: str
+    payments: str
+
+    @classmethod
+    def named_in(cls, settings: Settings) -> ViewTables:
+        """The tables the settings name (the live ones until a rebuild swaps one)."""
+        return cls(**{view: getattr(settings, role) for view, role in VIEW_ROLES.items()})
+
+    def of(self, view: str) -> str:
+        return str(getattr(self, view))
 
 
 class Catalog:
@@ -47,7 +66,7 @@ class Catalog:
         """Shadow tables the consumers keep up besides the live ones: view -> table."""
         return self.tables(fresh)[1]
 
-    def tables(self, fresh: bool = False) -> tuple[Settings, dict[str, str]]:
+    def tables(self, fresh: bool = False) -> tuple[ViewTables, dict[str, str]]:
         """The live tables and the followed shadows, from one reading of the catalog."""
         entries = self._entries(fresh)
         following = {v: entries[f"follow#{v}"] for v in VIEW_ROLES if f"follow#{v}" in entries}
@@ -59,17 +78,13 @@ class Catalog:
     def follow(self, view: str, table: str) -> None:
         self._set(f"follow#{view}", table)
 
-    def live(self, fresh: bool = False) -> Settings:
-        """The settings with each view's live table, from a copy at most a few seconds old."""
+    def live(self, fresh: bool = False) -> ViewTables:
+        """Each view's live table, from a copy of the catalog at most a few seconds old."""
         return self._live(self._entries(fresh))
 
-    def _live(self, entries: dict[str, str]) -> Settings:
-        live: dict[str, Any] = {
-            role: entries[f"live#{view}"]
-            for view, role in VIEW_ROLES.items()
-            if f"live#{view}" in entries
-        }
-        return dataclasses.replace(self.settings, **live)
+    def _live(self, entries: dict[str, str]) -> ViewTables:
+        live = {view: entries[f"live#{view}"] for view in VIEW_ROLES if f"live#{view}" in entries}
+        return dataclasses.replace(ViewTables.named_in(self.settings), **live)
 
     def shadow(self, view: str) -> str | None:
         return self._item().get(f"shadow#{view}")

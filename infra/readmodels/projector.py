@@ -16,6 +16,7 @@ shared by every event.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from uuid import UUID
 from botocore.exceptions import ClientError
 
 from domain.contract import EventDetail
+from infra.correlation import correlated
 from infra.dynamodb.client import call_with_retry
 from infra.pipeline.consumer import Outcome
 from infra.pipeline.dead_letters import PoisonInput
@@ -34,6 +36,7 @@ from infra.retry import Backoff, error_code
 from projections.base import Fact, Item, View
 
 POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="projector")
+logger = logging.getLogger(__name__)
 
 
 def fold(view: View, item: Item | None, events: Iterable[Fact]) -> Item | None:
@@ -58,6 +61,7 @@ class Projector:
     view: View
     source: StoreSource
     backoff: Backoff = field(default_factory=lambda: Backoff(attempts=12, base=0.01, cap=0.5))
+    logger: logging.Logger | Any = field(default_factory=lambda: logger)  # the handler's logger
 
     def apply(self, details: list[EventDetail]) -> list[Outcome]:
         """Bring the view up to each detail it concerns; one outcome per detail."""
@@ -89,7 +93,20 @@ class Projector:
 
     def _bring_up(self, delivered: list[EventDetail]) -> list[Outcome]:
         """Bring one aggregate's item up; check each delivered event against the store."""
+        with correlated(delivered[-1].correlation_id):
+            return self._bring_up_now(delivered)
+
+    def _bring_up_now(self, delivered: list[EventDetail]) -> list[Outcome]:
         events = self.refresh(delivered[0].aggregate_id)
+        last = delivered[-1]
+        self.logger.info(
+            "%s view: %s %s v%d (store at v%d)",
+            self.view.name,
+            last.detail_type,
+            last.aggregate_id,
+            last.aggregate_version,
+            events[-1].aggregate_version if events else 0,
+        )
         stored = {fact.aggregate_version: fact for fact in events}
         results: list[Outcome] = []
         for detail in delivered:

@@ -16,10 +16,10 @@ from domain.payment import payment_id_for
 from domain.show import Show
 from infra.dynamodb.client import call_with_retry
 from infra.dynamodb.reads import paged_items
+from infra.readmodels.catalog import ViewTables
 from infra.readmodels.codec import from_ddb
 from infra.retry import Backoff
-from infra.settings import Settings
-from infra.tables import BY_CUSTOMER, BY_SHOW, SHOWS_BY_TIME
+from infra.tables import BY_CUSTOMER, BY_SHOW, SHOWS_BY_TIME, IndexSpec
 from projections.views import LISTING
 
 # The fields of an order every reader shows first (the API's OrderOut, `seatledger query`).
@@ -28,7 +28,7 @@ STATUS_LETTERS = {"FREE": "F", "HELD": "H", "SOLD": "S"}  # the compact seat map
 
 
 class InvalidCursor(ValueError):
-    """A `GET /shows` cursor this API did not give out."""
+    """A list's cursor this API did not give out for that list."""
 
 
 def by_section(bands: list[PriceBand]) -> list[PriceBand]:
@@ -41,25 +41,18 @@ def by_section(bands: list[PriceBand]) -> list[PriceBand]:
 @dataclass
 class ReadModels:
     client: Any
-    settings: Settings
+    tables: ViewTables
 
     def order(self, order_id: UUID) -> dict[str, Any] | None:
-        return self._get(self.settings.orders_table, f"order#{order_id}")
+        return self._get(self.tables.orders, f"order#{order_id}")
 
     def payment(self, order_id: UUID) -> dict[str, Any] | None:
-        return self._get(self.settings.payments_table, f"payment#{payment_id_for(order_id)}")
-
-    def orders_of(self, customer_id: str) -> list[dict[str, Any]]:
-        return self._query(
-            self.settings.orders_table, BY_CUSTOMER.name, BY_CUSTOMER.hash_key, customer_id
-        )
+        return self._get(self.tables.payments, f"payment#{payment_id_for(order_id)}")
 
     def seat_map(self, show: Show) -> list[dict[str, Any]]:
         """Every seat of the show, section by section. Only seats somebody asked for have an
         item; the layout (from the store) supplies the others, which are FREE."""
-        items = self._query(
-            self.settings.seat_map_table, BY_SHOW.name, BY_SHOW.hash_key, str(show.id)
-        )
+        items = self._query(self.tables.seat_map, BY_SHOW.name, BY_SHOW.hash_key, str(show.id))
         taken = {item["label"]: item for item in items}
         return [
             {
@@ -108,7 +101,7 @@ class ReadModels:
         Select=COUNT of the same items takes ~1.1 s."""
         items = paged_items(
             self.client.query,
-            TableName=self.settings.seat_map_table,
+            TableName=self.tables.seat_map,
             IndexName=BY_SHOW.name,
             KeyConditionExpression="#k = :v",
             ProjectionExpression="#s",
@@ -118,32 +111,57 @@ class ReadModels:
         return Counter(item["status"]["S"] for item in items)
 
     def shows(
-        self, limit: int, after: tuple[str, str] | None = None
+        self, limit: int, cursor: Cursor | None = None
     ) -> tuple[list[dict[str, Any]], str | None]:
         """A page of shows, newest first, and the cursor of the next page (None: the last).
         A Query of the shows' sparse index: only show items are in it."""
+        table = self.tables.seat_map
+        return self._page(table, SHOWS_BY_TIME, LISTING, limit, cursor, False)
+
+    def orders_of(
+        self, customer_id: str, limit: int, cursor: Cursor | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of a customer's orders, oldest first, and the next page's cursor."""
+        table = self.tables.orders
+        return self._page(table, BY_CUSTOMER, customer_id, limit, cursor, True)
+
+    def every_order_of(self, customer_id: str) -> list[dict[str, Any]]:
+        """All of a customer's orders, oldest first (the operator's CLI; the API pages)."""
+        table = self.tables.orders
+        return self._query(table, BY_CUSTOMER.name, BY_CUSTOMER.hash_key, customer_id)
+
+    def _page(
+        self,
+        table: str,
+        index: IndexSpec,
+        value: str,
+        limit: int,
+        cursor: Cursor | None,
+        forward: bool,
+    ) -> tuple[list[dict[str, Any]], str | None]:
         query: dict[str, Any] = {
-            "TableName": self.settings.seat_map_table,
-            "IndexName": SHOWS_BY_TIME.name,
+            "TableName": table,
+            "IndexName": index.name,
             "KeyConditionExpression": "#k = :v",
-            "ExpressionAttributeNames": {"#k": SHOWS_BY_TIME.hash_key},
-            "ExpressionAttributeValues": {":v": {"S": LISTING}},
-            "ScanIndexForward": False,
+            "ExpressionAttributeNames": {"#k": index.hash_key},
+            "ExpressionAttributeValues": {":v": {"S": value}},
+            "ScanIndexForward": forward,
             "Limit": limit + 1,  # one more: is there a next page?
         }
-        if after is not None:  # from decode_cursor
-            created_at, pk = after
+        if cursor is not None:
+            if (cursor.index, cursor.value) != (index.name, value):
+                raise InvalidCursor("Not a cursor of this list")
             query["ExclusiveStartKey"] = {
-                "pk": {"S": pk},
-                SHOWS_BY_TIME.hash_key: {"S": LISTING},
-                SHOWS_BY_TIME.range_key: {"S": created_at},
+                "pk": {"S": cursor.pk},
+                index.hash_key: {"S": value},
+                index.range_key: {"S": cursor.sort_key},
             }
         page = call_with_retry(self.client.query, Backoff(), **query)
         items = [from_ddb(i) for i in page.get("Items", [])]
         if len(items) <= limit:
             return items, None
         last = items[limit - 1]
-        return items[:limit], _encode(last[SHOWS_BY_TIME.range_key], last["pk"])
+        return items[:limit], _encode(index.name, value, last[index.range_key], last["pk"])
 
     def _get(self, table: str, pk: str) -> dict[str, Any] | None:
         item = self.client.get_item(TableName=table, Key={"pk": {"S": pk}}).get("Item")
@@ -161,17 +179,32 @@ class ReadModels:
         return [from_ddb(i) for i in items]
 
 
-def _encode(created_at: str, pk: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([created_at, pk]).encode()).decode().rstrip("=")
+def _encode(index: str, value: str, sort_key: str, pk: str) -> str:
+    """Opaque to clients; it names the list it belongs to, so it is refused on any other."""
+    raw = json.dumps([index, value, sort_key, pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[str, str]:
-    """Where the page of a `GET /shows` cursor starts; raises InvalidCursor."""
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts: after the item (`sort_key`, `pk`) of the list (`index`, `value`)."""
+
+    index: str
+    value: str
+    sort_key: str
+    pk: str
+
+
+def decode_cursor(cursor: str) -> Cursor:
+    """A cursor's text, as this API gave it out; raises InvalidCursor. Checked before any
+    table is read, and again against the list it is used on."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, pk = json.loads(raw)
+        fields = json.loads(raw)
     except (binascii.Error, ValueError, TypeError):
-        raise InvalidCursor("Not a cursor from GET /shows") from None
-    if not (isinstance(created_at, str) and isinstance(pk, str) and pk.startswith("show#")):
-        raise InvalidCursor("Not a cursor from GET /shows")
-    return created_at, pk
+        raise InvalidCursor("Not a cursor this API gave out") from None
+    if not (
+        isinstance(fields, list) and len(fields) == 4 and all(isinstance(f, str) for f in fields)
+    ):
+        raise InvalidCursor("Not a cursor this API gave out")
+    return Cursor(*fields)

@@ -17,8 +17,8 @@ os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 
 from aws_cdk.assertions import Annotations, Template  # noqa: E402
 
-from infra.cdk.app import build_app  # noqa: E402
-from infra.cdk.stack import SeatLedgerStack  # noqa: E402
+from cdk.app import build_app  # noqa: E402
+from cdk.stack import SeatLedgerStack  # noqa: E402
 
 
 @dataclass

@@ -48,9 +48,33 @@ def authorizer_id(synth: Synthesized) -> str:
     return found[0]
 
 
+# The other methods on a route's path reach the function only to be refused with 405.
+REFUSING = {("ANY", path) for _, path in PUBLIC | PROTECTED}
+
+
 def test_every_deployed_route_has_a_method_and_nothing_else(synth: Synthesized) -> None:
-    assert set(methods(synth)) == PUBLIC | PROTECTED
+    assert set(methods(synth)) == PUBLIC | PROTECTED | REFUSING
     assert {(e.method, e.path) for e in ENDPOINTS if not e.local_only} == PUBLIC | PROTECTED
+
+
+def test_any_other_method_goes_to_the_function_which_refuses_it() -> None:
+    """What an ANY method hands the function is a method no route serves: a 405 with Allow,
+    before any table is read (no DynamoDB here)."""
+    from handlers.api import handler
+    from local.runners.lambda_runtime import LocalContext
+
+    for _, path in sorted(PROTECTED):
+        concrete = path.replace("{show_id}", "3f1c1a52-0000-4000-8000-000000000001")
+        concrete = concrete.replace("{order_id}", "3f1c1a52-0000-4000-8000-000000000002")
+        concrete = concrete.replace("{customer_id}", "me")
+        event = {"httpMethod": "DELETE", "path": concrete, "headers": {}, "body": None}
+        event["requestContext"] = {"path": "/v1" + concrete}
+        answer = handler(event, LocalContext("api"))
+        headers = {k: v[-1] for k, v in answer["multiValueHeaders"].items()}
+        assert answer["statusCode"] == 405, answer
+        assert headers["Content-Type"] == "application/problem+json"
+        allowed = headers["Allow"]
+        assert allowed and "DELETE" not in allowed, answer
 
 
 def test_every_protected_method_has_the_cognito_authorizer(synth: Synthesized) -> None:
@@ -100,7 +124,7 @@ def test_the_stack_outputs_what_a_client_signs_in_with(synth: Synthesized) -> No
     assert {"ApiUrl", "UserPoolId", "UserPoolClientId"} <= set(outputs)
 
 
-def test_the_gateways_own_refusals_have_the_apis_error_shape(synth: Synthesized) -> None:
+def test_the_gateways_own_refusals_are_problem_documents(synth: Synthesized) -> None:
     responses = {
         r["Properties"]["ResponseType"]: r["Properties"]
         for r in synth.of_type("AWS::ApiGateway::GatewayResponse").values()
@@ -109,10 +133,20 @@ def test_the_gateways_own_refusals_have_the_apis_error_shape(synth: Synthesized)
     unauthorized = responses["UNAUTHORIZED"]
     assert unauthorized["StatusCode"] == "401"
     body = json.loads(unauthorized["ResponseTemplates"]["application/json"])
-    assert set(body) == {"error", "reason"} and body["error"] == "Unauthorized"
+    assert body == {
+        "type": "tag:seatledger,2026:unauthorized",
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": "Send Authorization: Bearer <a valid ID token>",
+    }
     for props in responses.values():
+        assert props["ResponseParameters"]["gatewayresponse.header.Content-Type"] == (
+            "'application/problem+json'"
+        )
+        # The gateway's message stands for a quoted string: the template is JSON once filled.
         body = props["ResponseTemplates"]["application/json"]
-        assert body.startswith('{"error": ') and '"reason": ' in body
+        filled = json.loads(body.replace("$context.error.messageString", '"a message"'))
+        assert {"type", "title", "detail"} <= set(filled), body
 
 
 def test_gzip_answers_reach_the_client_as_bytes(synth: Synthesized) -> None:

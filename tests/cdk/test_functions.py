@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from aws_cdk import CfnElement
 from aws_cdk.assertions import Match
 
-from infra.cdk.environment import ENV_VARS, FIXED, powertools
+from cdk.environment import ENV_VARS, FIXED, powertools
 from infra.rules import RULES
-from infra.settings import Settings
+from infra.settings import NEVER_DEPLOYED, Settings
 from tests.cdk.conftest import Synthesized, ref
 
 HANDLERS = {
@@ -30,12 +31,15 @@ def _functions(synth: Synthesized) -> dict[str, dict[str, Any]]:
 
 
 def test_env_var_names_are_the_ones_settings_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    defaults = Settings()
+    defaults = Settings.of()
     values: dict[str, object] = {}
     for field, name in ENV_VARS.items():
-        numeric = isinstance(getattr(defaults, field), int)
-        values[field] = 7 if numeric else f"value-of-{name}"
-        monkeypatch.setenv(name, str(values[field]))
+        default = getattr(defaults, field)
+        if isinstance(default, bool):
+            values[field] = not default
+        else:
+            values[field] = 7 if isinstance(default, int) else f"value-of-{name}"
+        monkeypatch.setenv(name, Settings.of(**{field: values[field]}).environment(field)[name])
     settings = Settings.from_env()
     for field in ENV_VARS:
         assert getattr(settings, field) == values[field], field
@@ -55,6 +59,28 @@ def test_one_function_per_handler_on_one_runtime(synth: Synthesized) -> None:
         assert function["Layers"] == [ref(layer_id)]
 
 
+def test_every_function_traces_to_x_ray(synth: Synthesized) -> None:
+    """Tracing is active and each role may send segments: the handlers' Powertools Tracer
+    records DynamoDB, EventBridge and gateway calls as subsegments."""
+    for function in _functions(synth).values():
+        assert function["TracingConfig"] == {"Mode": "Active"}
+        role = function["Role"]["Fn::GetAtt"][0]
+        allowed = {
+            action
+            for policy in synth.of_type("AWS::IAM::Policy").values()
+            if {"Ref": role} in policy["Properties"]["Roles"]
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if statement["Effect"] == "Allow"
+            for action in _listed(statement["Action"])
+        }
+        assert {"xray:PutTraceSegments", "xray:PutTelemetryRecords"} <= allowed, function["Handler"]
+        assert function["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+
+
+def _listed(actions: Any) -> list[str]:
+    return [actions] if isinstance(actions, str) else list(actions)
+
+
 DEFERRING = {"handlers.reallocation.handler", "handlers.catch_up.handler"}
 
 
@@ -67,7 +93,8 @@ def test_environment(synth: Synthesized) -> None:
     for function in _functions(synth).values():
         env = function["Environment"]["Variables"]
         # Exactly what settings read, the fixed names and Powertools'.
-        expected = set(ENV_VARS.values()) | set(FIXED) | set(powertools("any"))
+        deployed = {v for f, v in ENV_VARS.items() if f not in NEVER_DEPLOYED}
+        expected = deployed | set(FIXED) | set(powertools("any"))
         if function["Handler"] in PARK_NOTHING:
             expected.discard("DEAD_LETTER_QUEUE_URL")
         if function["Handler"] not in DEFERRING:
@@ -111,10 +138,19 @@ def test_code_asset_holds_only_the_four_packages(synth: Synthesized) -> None:
     assert len(keys) == 1 and layer_key not in keys  # one shared code asset
     asset = synth.outdir / f"asset.{keys.pop().removesuffix('.zip')}"
     assert {p.name for p in asset.iterdir()} == CODE_PACKAGES
-    assert not (asset / "infra" / "cdk").exists()
-    assert not list((asset / "infra").glob("local_*.py"))  # the local stack and token issuer
     assert not list(asset.rglob("__pycache__"))
     assert (asset / "infra" / "rules.py").is_file()
+    # Nothing shipped imports what stays on the workstation (`make up`, the CLI, the CDK app),
+    # or a package only those use; the layer holds the runtime dependencies alone.
+    workstation = re.compile(
+        r"^\s*(?:from|import)\s+(local|cli|cdk|moto|typer|rich|aws_cdk|cdk_nag)\b", re.M
+    )
+    found = {
+        f"{path.relative_to(asset)}: {m.group(1)}"
+        for path in asset.rglob("*.py")
+        for m in workstation.finditer(path.read_text())
+    }
+    assert found == set()
 
 
 def test_api_is_throttled_validated_logged_and_firewalled(synth: Synthesized) -> None:

@@ -304,6 +304,7 @@ def test_one_dashboard_shows_the_api_the_lags_the_queues_and_the_dead_letters(
     (dashboard,) = synth.of_type("AWS::CloudWatch::Dashboard").values()
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
     titles = [
+        "Orders confirmed",
         "API latency (ms)",
         "API errors",
         "Stream consumers' iterator age (ms)",
@@ -312,6 +313,7 @@ def test_one_dashboard_shows_the_api_the_lags_the_queues_and_the_dead_letters(
         "Messages handled, deliveries put off",
     ]
     assert all(title in body for title in titles)
+    assert '\\"OrdersConfirmed\\",\\"service\\",\\"stream-forwarder\\"' in body
     for metric in ("Latency", "4XXError", "5XXError", "IteratorAge"):
         assert f'\\"{metric}\\"' in body, metric
     for consumer in synth.stack.consumers:

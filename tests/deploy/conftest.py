@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from infra.local_auth import Issuer, ensure_key
+from local.auth import Issuer, ensure_key
 from tests.deploy.deploy import Deployed, DeployError, deploy
 from tests.deploy.hops import API, Pipeline
 from tests.deploy.localstack import LocalStack
@@ -88,7 +88,7 @@ class Deployment:
 
 
 def synthesize(outdir: Path, jwks: dict[str, Any]) -> Path:
-    from infra.cdk.app import build_app  # jsii starts a Node process: only when deploying
+    from cdk.app import build_app  # jsii starts a Node process: only when deploying
 
     app, _ = build_app(outdir=str(outdir), context=localstack_context(jwks))
     app.synth()
@@ -96,7 +96,7 @@ def synthesize(outdir: Path, jwks: dict[str, Any]) -> Path:
 
 
 def localstack_context(jwks: dict[str, Any]) -> dict[str, str]:
-    from infra.cdk.variant import JWKS_CONTEXT, TARGET_CONTEXT
+    from cdk.variant import JWKS_CONTEXT, TARGET_CONTEXT
 
     return {TARGET_CONTEXT: "localstack", JWKS_CONTEXT: json.dumps(jwks)}
 

@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infra.dynamodb_local import PROJECT_ROOT, die_with_parent, find_jar_dir, free_port
+from local.dynamodb import PROJECT_ROOT, die_with_parent, find_jar_dir, free_port
 
 VENV = PROJECT_ROOT / ".seatledger" / "localstack" / "venv"
 RUNTIMES = VENV.parent / "runtimes"  # python3.12 -> the interpreter the functions run on

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.dynamodb_local import DynamoDBLocal
+from local.dynamodb import DynamoDBLocal
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import struct
 import threading
 from dataclasses import dataclass, field
 
-from infra.dynamodb_local import free_port
+from local.dynamodb import free_port
 
 RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST, not FIN
 

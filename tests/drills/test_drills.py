@@ -17,8 +17,8 @@ from uuid import UUID
 
 import pytest
 
-from infra.dynamodb_local import DynamoDBLocal
 from infra.wiring import dynamodb
+from local.dynamodb import DynamoDBLocal
 from tests.drills.checks import assert_nothing_lost
 from tests.drills.relay import Relay
 from tests.integration.faults import error_response

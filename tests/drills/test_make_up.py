@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.dynamodb_local import PROJECT_ROOT, free_port
+from local.dynamodb import PROJECT_ROOT, free_port
 from tests.e2e.conftest import Api, start, stop
 
 pytestmark = pytest.mark.drill
@@ -80,7 +80,7 @@ def test_dynamodb_local_killed_mid_sale_is_restarted_and_the_sale_goes_on(tmp_pa
                     with lock:
                         seen[status] += 1
                         if status == 503:
-                            retry_after.append(answer["reason"])
+                            retry_after.append(answer["detail"])
                     if status == 202:
                         with lock:
                             accepted[answer["order_id"]] = time.monotonic()
@@ -170,7 +170,7 @@ def test_a_port_in_use_is_one_line_and_no_other_database(tmp_path: Path, which: 
         ports[which] = str(taken.getsockname()[1])
         env = {**os.environ, "SEATLEDGER_DATA_DIR": str(tmp_path), **ports}
         done = subprocess.run(
-            [sys.executable, "-m", "infra.local_stack"],
+            [sys.executable, "-m", "local.stack"],
             cwd=PROJECT_ROOT,
             env=env,
             capture_output=True,

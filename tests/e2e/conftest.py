@@ -20,9 +20,11 @@ from typing import Any
 
 import pytest
 
-from infra.dynamodb_local import PROJECT_ROOT, free_port
+from local.dynamodb import PROJECT_ROOT, free_port
+from tests.e2e.conformance import Exchange, check
 
 ORGANIZER = "e2e-organizer"
+SEEN: list[tuple[str, Exchange]] = []  # what this test's calls were answered (Api.call)
 TOKEN_SECONDS = 4 * 3600  # outlives the session
 
 
@@ -72,6 +74,19 @@ class Api:
         headers: dict[str, str] | None = None,
         token: str | None = None,
     ) -> tuple[int, Any]:
+        """(status, parsed JSON body) of one request."""
+        answer = self.send(method, path, body, headers, token)
+        return answer.status, json.loads(answer.content or b"null")
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        token: str | None = None,
+    ) -> Exchange:
+        """One request and its whole answer (headers too), kept for the spec's checks."""
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.url + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
@@ -81,9 +96,13 @@ class Api:
             request.add_header(name, value)
         try:
             with urllib.request.urlopen(request, timeout=60) as answer:
-                return answer.status, json.loads(answer.read() or b"null")
+                status, got, content = answer.status, dict(answer.headers), answer.read()
         except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"null")
+            status, got, content = e.code, dict(e.headers), e.read()
+        sent = dict(request.header_items())
+        exchange = Exchange(method, self.url + path, sent, status, got, content)
+        SEEN.append((self.url, exchange))
+        return exchange
 
     def wait_for(
         self, path: str, done: Any, timeout: float = 60.0, token: str | None = None
@@ -107,7 +126,7 @@ def start(data: Path, **env: str) -> tuple[subprocess.Popen[str], float]:
         full.pop(name, None)
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_stack"],
+        [sys.executable, "-m", "local.stack"],
         cwd=PROJECT_ROOT,
         env=full,
         stdout=subprocess.PIPE,
@@ -146,3 +165,14 @@ def started_stack(settings: dict[str, str] | None = None) -> Iterator[Api]:
 def stack() -> Iterator[Api]:
     with started_stack() as api:
         yield api
+
+
+@pytest.fixture(autouse=True)
+def answers_conform_to_the_spec() -> Iterator[None]:
+    """After each test, every answer its API calls got is checked against the spec."""
+    SEEN.clear()
+    yield
+    checked = [exchange for base_url, exchange in SEEN if check(base_url, exchange)]
+    SEEN.clear()
+    for exchange in checked:
+        assert exchange.status < 500, exchange

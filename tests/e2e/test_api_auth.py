@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from infra.api.endpoints import ENDPOINTS, endpoint_for
-from infra.local_auth import Issuer
+from local.auth import Issuer
 from tests.e2e.conftest import Api
 from tests.e2e.test_cli_history import refused
 from tests.e2e.test_ledger_api import new_show, order
+from tests.problems import kind
 from tests.tokens import refused_tokens
 
 ALICE, BOB = "auth-alice", "auth-bob"
@@ -62,8 +63,8 @@ def test_every_protected_route_refuses_a_missing_or_invalid_token_with_401(
         for extra, name, token in attempts:
             status, answer = stack.call(method, path, body, extra, token=token)
             assert status == 401, (method, path, name, answer)
-            assert answer["error"] == "Unauthorized" and answer["reason"], (name, answer)
-            assert set(answer) == {"error", "reason"}
+            assert kind(answer) == "unauthorized" and answer["detail"], (name, answer)
+            assert set(answer) == {"type", "title", "status", "detail"}
             tried += 1
     assert tried == 8 * (len(bad) + len(headers))
     status, _ = stack.call("GET", f"/customers/{ALICE}/orders", token=stack.token(ALICE))
@@ -85,8 +86,8 @@ def test_a_customer_is_refused_an_organizers_rights_with_403(
         ("GET", "/dev/gateway/refunds", None),
     ]:
         status, answer = stack.call(method, path, body, token=alice)
-        assert (status, answer["error"]) == (403, "Forbidden"), answer
-        assert answer["reason"]
+        assert (status, kind(answer)) == (403, "forbidden"), answer
+        assert answer["detail"]
     assert stack.call("GET", f"/shows/{show_id}/seats")[0] == 404  # nothing was created
 
 
@@ -100,9 +101,12 @@ def test_another_customers_order_is_unknown_and_their_list_forbidden(
     status_unknown, answer_unknown = stack.call("GET", f"/orders/{unknown}", token=bob)
     assert status == status_unknown == 404
     # Indistinguishable from an order that does not exist: an order id can be guessed.
-    assert answer == {k: v.replace(unknown, order_id) for k, v in answer_unknown.items()}
+    assert answer == {
+        k: v.replace(unknown, order_id) if isinstance(v, str) else v
+        for k, v in answer_unknown.items()
+    }
     status, answer = stack.call("GET", f"/customers/{ALICE}/orders", token=bob)
-    assert (status, answer["error"]) == (403, "Forbidden") and answer["reason"]
+    assert (status, kind(answer)) == (403, "forbidden") and answer["detail"]
 
 
 def test_each_caller_sees_what_is_theirs_and_an_organizer_sees_all(
@@ -114,17 +118,17 @@ def test_each_caller_sees_what_is_theirs_and_an_organizer_sees_all(
         status, seen = stack.call("GET", f"/orders/{order_id}", token=token)
         assert (status, seen["customer_id"]) == (200, ALICE)
         status, listed = stack.call("GET", f"/customers/{ALICE}/orders", token=token)
-        assert status == 200 and order_id in [o["order_id"] for o in listed]
+        assert status == 200 and order_id in [o["order_id"] for o in listed["orders"]]
     _, mine = stack.call("GET", "/customers/me/orders", token=alice)
-    assert [o["order_id"] for o in mine] == [order_id]
+    assert [o["order_id"] for o in mine["orders"]] == [order_id]
     _, theirs = stack.call("GET", "/customers/me/orders", token=stack.token(BOB))
-    assert theirs == []
+    assert theirs == {"orders": [], "next_cursor": None}
     # The order is in the caller's name; a body naming a customer is refused.
     card = {"seats": ["A-3"], "payment_token": "tok_visa"}
     status, answer = stack.call(
         "POST", f"/shows/{show}/orders", {**card, "customer_id": ALICE}, token=stack.token(BOB)
     )
-    assert status == 422 and "customer_id" in answer["reason"]
+    assert status == 422 and "customer_id" in answer["detail"]
     bobs = order(stack, show, BOB, ["A-3"], "tok_visa")
     assert stack.call("GET", f"/orders/{bobs}", token=stack.token(BOB))[1]["customer_id"] == BOB
     assert stack.call("GET", f"/orders/{bobs}", token=alice)[0] == 404
@@ -169,7 +173,10 @@ def test_seatledger_token_prints_a_usable_token(stack: Api, tmp_path: Path) -> N
     assert plain.returncode == 0, plain.stderr
     token = plain.stdout.strip()
     assert plain.stdout.count("\n") == 1 and token.count(".") == 2
-    assert stack.call("GET", "/customers/me/orders", token=token) == (200, [])
+    assert stack.call("GET", "/customers/me/orders", token=token) == (
+        200,
+        {"orders": [], "next_cursor": None},
+    )
     assert stack.call("POST", "/shows", {"name": "x"}, token=token)[0] == 403
 
     made = json.loads(stack.cli("token", "tok-boss", "--organizer", "--json").stdout)
@@ -181,7 +188,7 @@ def test_seatledger_token_prints_a_usable_token(stack: Api, tmp_path: Path) -> N
     brief = json.loads(stack.cli("token", "tok-brief", "--expires-in", "1", "--json").stdout)
     time.sleep(2.5)
     status, answer = stack.call("GET", "/customers/me/orders", token=brief["token"])
-    assert (status, answer["reason"]) == (401, "The token has expired")
+    assert (status, answer["detail"]) == (401, "The token has expired")
 
 
 def test_seatledger_token_mistakes(stack: Api, tmp_path: Path) -> None:

@@ -20,9 +20,9 @@ from typing import Any
 import boto3
 import pytest
 
+from cli.bus import example
 from domain.contract import SOURCE
 from domain.seat import seat_id
-from infra.cli.bus import example
 from tests.e2e.conftest import Api
 from tests.e2e.test_ledger_api import final, new_show, order
 

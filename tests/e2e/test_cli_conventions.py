@@ -60,15 +60,15 @@ def test_piped_output_keeps_each_line_whole(stack: Api) -> None:
 
 
 def test_progress_goes_to_a_terminal_only(stack: Api) -> None:
-    """`replay` shows a bar while it reads: on stderr when it is a terminal, else nowhere."""
-    piped = stack.cli("replay", "-p", "orders")
+    """`rebuild` shows a bar while it reads: on stderr when it is a terminal, else nowhere."""
+    piped = stack.cli("rebuild", "--view", "orders")
     assert piped.returncode == 0, piped.stderr
-    assert "events/s" not in piped.stdout + piped.stderr and "Replayed" in piped.stdout
+    assert "events/s" not in piped.stdout + piped.stderr and "Rebuilt" in piped.stdout
 
     terminal, other_end = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "seatledger"), "replay", "-p", "orders"],
+        [str(Path(sys.executable).parent / "seatledger"), "rebuild", "--view", "orders"],
         env={**env, "SEATLEDGER_DATA_DIR": str(stack.data_dir), "TERM": "xterm"},
         stdout=subprocess.PIPE,
         stderr=other_end,
@@ -87,4 +87,4 @@ def test_progress_goes_to_a_terminal_only(stack: Api) -> None:
     os.close(terminal)
     out, _ = process.communicate(timeout=120)
     assert process.returncode == 0, seen
-    assert b"events/s" in seen and "events/s" not in out and "Replayed" in out
+    assert b"events/s" in seen and "events/s" not in out and "Rebuilt" in out

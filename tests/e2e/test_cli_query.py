@@ -74,7 +74,7 @@ def test_query_order_orders_and_payments_match_the_api(stack: Api) -> None:
 
     listed = as_json(stack, "query", "orders", "--customer", customer)
     _, api_list = stack.call("GET", f"/customers/{customer}/orders", token=stack.token(customer))
-    assert [o["order_id"] for o in listed] == [o["order_id"] for o in api_list] == [a, b]
+    assert [o["order_id"] for o in listed] == [o["order_id"] for o in api_list["orders"]] == [a, b]
     assert [o["status"] for o in listed] == ["PAYMENT_FAILED", "CONFIRMED"]
 
     readable = stack.cli("query", "orders", "--customer", customer)

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tests.e2e.conftest import Api
+from tests.problems import kind
 
 FINAL = {"CONFIRMED", "PAYMENT_FAILED", "REJECTED", "CANCELLED"}
 
@@ -92,7 +93,7 @@ def test_a_multi_seat_order_waits_for_a_held_seat_then_gets_both(stack: Api) -> 
     )
     assert {s["order_id"] for s in seat_map["seats"]} == {both}
     _, mine = stack.call("GET", "/customers/me/orders", token=stack.token("dave"))
-    assert both in [o["order_id"] for o in mine]
+    assert both in [o["order_id"] for o in mine["orders"]]
 
 
 def test_fifty_buyers_of_one_seat_one_confirmed_the_rest_rejected(stack: Api) -> None:
@@ -157,11 +158,11 @@ def test_client_mistakes_get_a_4xx_with_a_reason(stack: Api) -> None:
         key = {"Idempotency-Key": str(uuid.uuid4())}
         status, answer = stack.call(method, path, body, key, token=stack.organizer)
         assert status == expected, (path, body, answer)
-        assert answer["reason"], answer
+        assert answer["detail"], answer
     status, answer = stack.call(
         "POST", "/shows", {"name": "x"}, {"Content-Type": "text/plain"}, token=stack.organizer
     )
-    assert (status, answer["error"]) == (415, "UnsupportedMediaType"), answer
+    assert (status, kind(answer)) == (415, "unsupported-media-type"), answer
     order(stack, show, "erin", ["D-1"], "tok_visa", key="same")
     status, answer = stack.call(
         "POST",
@@ -170,4 +171,4 @@ def test_client_mistakes_get_a_4xx_with_a_reason(stack: Api) -> None:
         {"Idempotency-Key": "same"},
         token=stack.token("erin"),
     )
-    assert (status, answer["error"]) == (409, "IdempotencyKeyReused"), answer
+    assert (status, kind(answer)) == (409, "idempotency-key-reused"), answer

@@ -79,7 +79,7 @@ def test_a_confirmed_order_is_cancelled_by_its_customer_and_refunded_once(stack:
     # an order that is not confirmed cannot be cancelled
     lost = order(stack, show, "fay", ["A-1"], "tok_visa")
     status, body = stack.call("POST", f"/orders/{lost}/cancel", token=stack.token("fay"))
-    assert status == 409 and "REJECTED" in body["reason"], body
+    assert status == 409 and "REJECTED" in body["detail"], body
 
 
 def test_no_cancellation_once_the_show_has_started(stack: Api) -> None:
@@ -96,7 +96,7 @@ def test_no_cancellation_once_the_show_has_started(stack: Api) -> None:
     gus = order(stack, body["show_id"], "gus", ["A-1"], "tok_visa")
     assert final(stack, gus)["status"] == "CONFIRMED"
     status, body = stack.call("POST", f"/orders/{gus}/cancel", token=stack.token("gus"))
-    assert status == 409 and "started" in body["reason"], body
+    assert status == 409 and "started" in body["detail"], body
 
 
 def test_the_same_key_with_another_payment_token_is_a_conflict(stack: Api) -> None:
@@ -110,4 +110,4 @@ def test_the_same_key_with_another_payment_token_is_a_conflict(stack: Api) -> No
         {"Idempotency-Key": "hal-1"},
         token=stack.token("hal"),
     )
-    assert status == 409 and "payment token" in body["reason"], body
+    assert status == 409 and "payment token" in body["detail"], body

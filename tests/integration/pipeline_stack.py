@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import Iterator
@@ -12,24 +11,24 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 from domain.application import Ticketing
-from domain.mapping import PydanticMapper
 from infra.dynamodb.items import decode_id
 from infra.dynamodb.reads import paged_items
 from infra.gateway import Charge, DynamoDBChargeStore, Refund
-from infra.local_aws import local_aws
-from infra.local_pipeline import LocalPipeline, Resources, Wrap, provision_all
+from infra.mapping import PydanticMapper
 from infra.pipeline.source import fact_of_stored
-from infra.readmodels.catalog import VIEW_ROLES as VIEW_TABLES
+from infra.readmodels.catalog import VIEW_ROLES, ViewTables
 from infra.readmodels.codec import from_ddb, to_ddb
 from infra.readmodels.projector import fold
 from infra.settings import Settings
 from infra.wiring import dynamodb, ticketing
+from local.aws import local_aws
+from local.pipeline import LocalPipeline, Resources, Wrap, provision_all
 from projections.views import VIEWS
 from tests.conftest import fresh_table_name
 
 
 def fresh_settings() -> Settings:
-    return Settings(
+    return Settings.of(
         event_table=fresh_table_name("events"),
         index_table=fresh_table_name("index"),
         seat_map_table=fresh_table_name("seats"),
@@ -57,9 +56,10 @@ class Stack:
     sqs: Any
     events: Any
 
-    def views(self, settings: Settings | None = None) -> dict[str, list[dict[str, Any]]]:
-        s = settings or self.settings
-        return {name: scan(getattr(s, role)) for name, role in VIEW_TABLES.items()}
+    def views(self, tables: ViewTables | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Every item of each view's table: the live ones, or those the settings name."""
+        chosen = tables or ViewTables.named_in(self.settings)
+        return {name: scan(chosen.of(name)) for name in VIEW_ROLES}
 
     def rebuilt_views(self) -> dict[str, list[dict[str, Any]]]:
         """Every view folded in memory from the ordered index alone (not from the store, which
@@ -154,7 +154,7 @@ def pipeline_stack(
     wrap: Wrap | None = None,
     **overrides: Any,
 ) -> Iterator[Stack]:
-    settings = dataclasses.replace(fresh_settings(), **overrides)
+    settings = fresh_settings().with_(**overrides)
     saved = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
     os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = ddb.endpoint
     try:

@@ -17,7 +17,7 @@ from infra.dynamodb.index import Committed, Indexer
 from infra.dynamodb.index_reader import IndexReader
 from infra.dynamodb.recorders import DynamoDBApplicationRecorder
 from infra.dynamodb.stream import committed
-from infra.runners.stream_poller import lambda_record, latest_stream_arn
+from local.runners.stream_poller import lambda_record, latest_stream_arn
 from tests.conftest import fresh_table_name
 from tests.integration.faults import inject, read_timeout
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from domain.order import OrderStatus
 from domain.payment import CaptureResult, payment_id_for
-from infra.dynamodb_local import DynamoDBLocal
 from infra.gateway import Refund
+from local.dynamodb import DynamoDBLocal
 from tests.integration.pipeline_stack import Stack, pipeline_stack
 
 

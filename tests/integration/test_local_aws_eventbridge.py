@@ -11,8 +11,8 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
-from infra.local_aws import ENDPOINT_VARS, LocalAws, RuleSpec, local_aws, provision
 from infra.publisher import publish
+from local.aws import ENDPOINT_VARS, LocalAws, RuleSpec, local_aws, provision
 
 BUS = "ledger-bus"
 RULES = [

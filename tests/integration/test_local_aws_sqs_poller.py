@@ -19,8 +19,8 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.parser.models import SqsModel
 
-from infra.local_aws import LocalAws, QueueRef, RuleSpec, local_aws, provision
-from infra.runners.sqs_poller import PollResult, SqsPoller, sqs_client
+from local.aws import LocalAws, QueueRef, RuleSpec, local_aws, provision
+from local.runners.sqs_poller import PollResult, SqsPoller, sqs_client
 
 MAX_RECEIVES = 2
 VISIBILITY = 1  # seconds; a failed message is back after this

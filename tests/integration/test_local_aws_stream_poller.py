@@ -25,8 +25,8 @@ from infra.dynamodb import DynamoDBFactory
 from infra.dynamodb.items import aggregate_pk
 from infra.dynamodb.recorders import DynamoDBApplicationRecorder
 from infra.dynamodb.stream import committed
-from infra.dynamodb_local import DynamoDBLocal
-from infra.runners.stream_poller import StreamPoller, latest_stream_arn, streams_client
+from local.dynamodb import DynamoDBLocal
+from local.runners.stream_poller import StreamPoller, latest_stream_arn, streams_client
 from tests.conftest import fresh_table_name
 
 
@@ -204,7 +204,7 @@ def test_stream_poller_resumes_from_its_checkpoint_after_a_restart(
     second = Handler()
     again = poller(ledger, second, tmp_path)
     drain(again)
-    # THEN it starts at save 2: nothing skipped, nothing before it replayed
+    # THEN it starts at save 2: nothing skipped, nothing before it handed on again
     assert second.delivered == [2, 3, 4, 5]
     assert saved != json.loads((tmp_path / "cp.json").read_text())
     # AND a third start has nothing left to deliver

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from infra.local_aws import local_aws
+from local.aws import local_aws
 
 
 def test_concurrent_deletes_remove_exactly_the_messages_deleted() -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from infra.api import routes
-from infra.dynamodb_local import DynamoDBLocal
+from infra.api import context, routes
 from infra.settings import ENV_VARS
 from infra.wiring import dynamodb
+from local.dynamodb import DynamoDBLocal
 from tests.integration.pipeline_stack import pipeline_stack
 from tests.unit.api.test_routes_and_rights import call
 
@@ -28,7 +28,7 @@ def test_a_confirmed_order_shows_its_capture_while_the_payments_view_lags(
         stack.pipeline.run_until_quiet()
         for field, name in ENV_VARS.items():
             monkeypatch.setenv(name, str(getattr(stack.settings, field)))
-        routes._app.cache_clear()
+        context._app.cache_clear()
         resolver = routes.build_resolver()
         try:
             # GIVEN the payments view has not caught up (its item is not there yet)
@@ -43,4 +43,4 @@ def test_a_confirmed_order_shows_its_capture_while_the_payments_view_lags(
                 ("CAPTURED", 700)
             ]
         finally:
-            routes._app.cache_clear()
+            context._app.cache_clear()

@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 from domain.payment import CaptureResult, payment_id_for
-from infra.dynamodb_local import DynamoDBLocal
+from local.dynamodb import DynamoDBLocal
 from tests.integration.pipeline_stack import pipeline_stack
 
 

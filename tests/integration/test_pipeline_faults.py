@@ -17,9 +17,9 @@ from domain.contract import event_id_for
 from domain.order import OrderStatus
 from domain.payment import CaptureResult, payment_id_for
 from domain.seat import Seat, seat_id
-from infra.dynamodb_local import DynamoDBLocal
-from infra.runners.lambda_runtime import Handler
 from infra.wiring import catch_up, dynamodb, simulated_gateway, ticketing
+from local.dynamodb import DynamoDBLocal
+from local.runners.lambda_runtime import Handler
 from tests.integration.pipeline_stack import Stack, pipeline_stack
 
 SEATS = [f"A-{n}" for n in range(1, 5)]

@@ -6,8 +6,9 @@ import pytest
 
 from domain.application import Ticketing
 from infra.dynamodb import DynamoDBFactory
-from infra.dynamodb_local import DynamoDBLocal
 from infra.gateway import SimulatedGateway
+from local.dynamodb import DynamoDBLocal
+from tests.apps import ticketing
 from tests.conftest import fresh_table_name
 from tests.unit.domain.scenarios import MakeApp, TicketingScenarios
 
@@ -26,7 +27,7 @@ class TestTicketingOnDynamoDB(TicketingScenarios):
         env = dynamodb_env()  # one table per test
 
         def make(gateway: SimulatedGateway) -> Ticketing:
-            app = Ticketing(env=env, gateway=gateway)
+            app = ticketing(env=env, gateway=gateway)
             assert isinstance(app.factory, DynamoDBFactory)
             return app
 

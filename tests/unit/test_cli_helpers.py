@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from infra.cli.main import hoist_json
-from infra.cli.queues import reason_of
+from cli.main import hoist_json
+from cli.queues import reason_of
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_with_aws_the_queues_and_tables_come_from_the_stacks_outputs(
     import boto3
     from botocore.stub import Stubber
 
-    from infra.cli.queues import aws_queues
+    from cli.queues import aws_queues
 
     cloudformation = boto3.client("cloudformation", region_name="eu-west-1")
     queues = {

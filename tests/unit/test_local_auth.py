@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from infra.api.auth import caller_of
-from infra.local_api import authorize, gateway_claims, proxy_event
-from infra.local_auth import (
+from local.api import authorize, gateway_claims, proxy_event
+from local.auth import (
     JWKS_FILE,
     KEY_FILE,
     InvalidToken,
@@ -101,7 +101,8 @@ def test_the_adapter_refuses_protected_routes_and_passes_public_ones(data_dir: P
     denied = authorize(request("POST", "/shows"), verifier)
     assert denied is not None and denied["statusCode"] == 401
     assert denied["headers"]["WWW-Authenticate"] == "Bearer"
-    assert set(json.loads(denied["body"])) == {"error", "reason"}
+    assert set(json.loads(denied["body"])) == {"type", "title", "status", "detail"}
+    assert denied["headers"]["Content-Type"] == "application/problem+json"
     for token in refused_tokens(issuer).values():
         assert authorize(request("GET", "/orders/x", token), verifier)["statusCode"] == 401  # type: ignore[index]
     public = request("GET", "/shows/x/seats", "garbage")

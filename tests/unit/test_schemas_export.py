@@ -14,11 +14,12 @@ from jsonschema import Draft4Validator
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
+from cli.bus import example, registry_schema
+from cli.main import app
 from domain.base import DomainEvent
-from domain.contract import DETAILS, SOURCE, entry_detail, parse_detail, to_detail
-from infra.cli.bus import example, registry_schema
-from infra.cli.main import app
+from domain.contract import DETAILS, SOURCE, parse_detail, to_detail
 from infra.gateway import SimulatedGateway
+from infra.publisher import entry_detail
 from tests.unit.every_event import run_every_kind_of_event
 
 

@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 
 from infra.api.endpoints import ENDPOINTS, endpoint_for
-from infra.api.routes import DEV_ROUTES, build_resolver
-from infra.dynamodb_local import PROJECT_ROOT
-from infra.runners.lambda_runtime import LocalContext
+from infra.api.problems import slug
+from infra.api.routes import build_resolver
+from infra.settings import ENV_VARS
+from local.dynamodb import PROJECT_ROOT
+from local.runners.lambda_runtime import LocalContext
+from tests.problems import kind
 from tests.unit.api.test_auth import event as with_claims
 
 PUBLIC = {
@@ -31,7 +34,7 @@ SHOW = "3f1c1a52-0000-4000-8000-000000000001"
 @pytest.fixture(scope="module")
 def resolver(request: pytest.FixtureRequest) -> Any:
     patch = pytest.MonkeyPatch()
-    patch.setenv(DEV_ROUTES, "1")
+    patch.setenv(ENV_VARS["dev_routes"], "1")
     request.addfinalizer(patch.undo)
     return build_resolver()
 
@@ -122,15 +125,15 @@ def test_refusals_come_before_any_table_is_read(
 ) -> None:
     """No DynamoDB here: a route that read a table before refusing would fail to connect."""
     answer = call(resolver, method, path, claims, body)
-    assert answer[0] == status and answer[1]["error"] == error, answer
-    assert answer[1]["reason"]
+    assert answer[0] == status and kind(answer[1]) == slug(error), answer
+    assert answer[1]["detail"]
 
 
 def test_what_runs_in_lambda_never_imports_the_local_issuer() -> None:
     """The handler reads claims only: no JWT library, no key, no local module."""
     probe = (
         "import sys, handlers.api; "
-        "bad = [m for m in sys.modules if m == 'jwt' or m.startswith('infra.local')]; "
+        "bad = [m for m in sys.modules if m == 'jwt' or m.startswith('local')]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
     done = subprocess.run(
@@ -174,8 +177,8 @@ def test_a_layout_of_strings_for_numbers_or_huge_numbers_is_422_before_any_table
     }
     answer = resolver.resolve(raw, LocalContext("api"))
     problem = json.loads(answer["body"])
-    assert (answer["statusCode"], problem["error"]) == (422, "ValidationError"), answer
-    assert problem["reason"]
+    assert (answer["statusCode"], kind(problem)) == (422, "validation-error"), answer
+    assert problem["detail"]
 
 
 @pytest.mark.parametrize("cursor", ["x", "bm90IGpzb24", "WzEsMl0", "WyJhIiwgIm9yZGVyIzEiXQ"])
@@ -192,7 +195,7 @@ def test_a_cursor_the_api_did_not_give_is_422_before_any_table(resolver: Any, cu
     }
     answer = resolver.resolve(raw, LocalContext("api"))
     assert answer["statusCode"] == 422, answer
-    assert json.loads(answer["body"])["error"] == "ValidationError"
+    assert kind(json.loads(answer["body"])) == "validation-error"
 
 
 def test_the_docs_page_is_swagger_ui_over_the_spec_with_nothing_from_a_cdn(resolver: Any) -> None:
@@ -212,3 +215,30 @@ def test_the_docs_page_is_swagger_ui_over_the_spec_with_nothing_from_a_cdn(resol
     assert "SwaggerUIBundle" in page and "https://" not in page.split("<body")[0]
     assert '"title":"seatledger"' in page.replace(" ", "")
     assert "/shows/{show_id}/orders" in page and '"bearer"' in page
+
+
+def test_a_body_api_gateway_base64_encodes_is_read_as_the_json_it_carries() -> None:
+    """The stack's binary media type (*/*) makes API Gateway hand every body over base64-encoded:
+    the handler decodes it, so a valid body reaches the auth check (401 without a token, not a
+    400), and a body that is not JSON underneath is a 400 that says so."""
+    import base64
+
+    from handlers.api import handler
+
+    def send(body: bytes) -> tuple[int, dict[str, Any]]:
+        raw = {
+            "httpMethod": "POST",
+            "path": "/shows",
+            "headers": {"Content-Type": "application/json"},
+            "body": base64.b64encode(body).decode(),
+            "isBase64Encoded": True,
+            "requestContext": {},
+        }
+        answer = handler(raw, LocalContext("api"))
+        return answer["statusCode"], json.loads(answer["body"])
+
+    assert send(json.dumps(SHOW_BODY).encode())[0] == 401
+    status, problem = send(b"{not json")
+    assert (status, kind(problem)) == (400, "bad-request") and "not JSON" in problem["detail"]
+    status, problem = send(b"\xff\xfe")
+    assert (status, problem["detail"]) == (400, "body: not UTF-8")

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from infra.api import routes
-from infra.dynamodb_local import free_port
-from infra.runners.lambda_runtime import LocalContext
+from infra.api import context, routes
+from local.dynamodb import free_port
+from local.runners.lambda_runtime import LocalContext
 from tests.unit.api.test_auth import event as with_claims
 
 
@@ -20,9 +20,9 @@ def nowhere(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    routes._app.cache_clear()
+    context._app.cache_clear()
     yield routes.build_resolver()
-    routes._app.cache_clear()
+    context._app.cache_clear()
 
 
 @pytest.mark.parametrize(

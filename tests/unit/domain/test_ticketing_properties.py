@@ -20,6 +20,7 @@ from domain.order import Order, OrderStatus
 from domain.payment import GatewayTimeout, payment_id_for
 from domain.runner import Runner
 from infra.gateway import SimulatedGateway
+from tests.apps import ticketing
 
 PRICES = {"A-1": 1000, "A-2": 2000, "A-3": 3000, "B-1": 5000, "B-2": 7000}
 TOKENS = ["tok_visa", "tok_chargeDeclined", "tok_timeoutOnce", "tok_noAnswer"]
@@ -33,7 +34,7 @@ REQUESTS = st.lists(
     max_size=7,
 )
 ACTIONS = st.sampled_from(
-    ["place", "place_again", "deliver", "deliver_twice", "replay", "time_passes", "cancel"]
+    ["place", "place_again", "deliver", "deliver_twice", "execute_again", "time_passes", "cancel"]
 )
 
 
@@ -44,7 +45,7 @@ def test_ticketing_invariants_hold_for_any_interleaving(
 ) -> None:
     # GIVEN a show of five seats
     gateway = SimulatedGateway()
-    app = Ticketing(
+    app = ticketing(
         env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, gateway=gateway, payment_deadline=DEADLINE
     )
     now = [datetime(2026, 12, 1, tzinfo=UTC)]
@@ -85,7 +86,7 @@ def test_ticketing_invariants_hold_for_any_interleaving(
         elif action.startswith("deliver") and runner.pending:
             index = data.draw(st.integers(0, len(runner.pending) - 1))
             deliver(index, keep=action == "deliver_twice")
-        elif action == "replay" and executed:
+        elif action == "execute_again" and executed:
             with contextlib.suppress(TransientError):  # a lost answer: redelivered later
                 app.execute(data.draw(st.sampled_from(executed)))
         elif action == "time_passes":

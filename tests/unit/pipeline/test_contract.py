@@ -12,14 +12,13 @@ from pydantic import ValidationError
 from domain.contract import (
     DETAILS,
     EVENT_TYPES,
-    MAX_ENTRY_BYTES,
     UnknownDetailType,
-    entry_detail,
     parse_detail,
     to_detail,
     to_domain_event,
 )
 from domain.events import OrderAllocated, OrderPlaced, PriceBand, RowSeats, ShowCreated
+from infra.publisher import MAX_REQUEST_BYTES, entry_detail
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -92,5 +91,5 @@ def test_an_entry_too_big_for_eventbridge_goes_without_its_payload() -> None:
         price_bands=[PriceBand(name="all", price_cents=1, rows=rows)],
     )
     text = entry_detail(to_detail("Ticketing", show))
-    assert len(text) < MAX_ENTRY_BYTES
+    assert len(text) < MAX_REQUEST_BYTES
     assert json.loads(text)["payload"] is None

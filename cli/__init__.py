@@ -1,0 +1,1 @@
+"""The `seatledger` command line: history, log, rebuild, queries, bus events, demo, tokens."""

@@ -1,1 +1,0 @@
-"""The `seatledger` command line: history, log, replay, queries, bus events, demo, tokens."""
