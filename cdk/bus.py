@@ -19,9 +19,11 @@ _PATTERN_FIELDS = frozenset(inspect.signature(events.EventPattern).parameters)
 
 
 class Bus(Construct):
-    def __init__(self, scope: Construct, id: str) -> None:
+    def __init__(self, scope: Construct, id: str, *, archive: bool = True) -> None:
         super().__init__(scope, id)
         self.bus = events.EventBus(self, "Bus", description="seatledger domain events")
+        if not archive:  # the LocalStack variant's (cdk/variant.py)
+            return
         # Everything published on the bus, for `seatledger bus replay` to a consumer after a fix.
         self.archive = self.bus.archive(
             "Archive",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aws_cdk import Duration, IgnoreMode, RemovalPolicy
@@ -27,10 +27,13 @@ CODE_EXCLUDE = ["/*", *(f"!/{name}/" for name in RUNTIME_PACKAGES), "__pycache__
 class LambdaCode(Construct):
     """One code asset and one dependency layer, shared by every function of the stack."""
 
-    def __init__(self, scope: Construct, id: str, *, deps_dir: Path) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, deps_dir: Path, include: Sequence[str] = ()
+    ) -> None:
+        """`include`: gitignore negations (``!/path``) of files `CODE_EXCLUDE` leaves out."""
         super().__init__(scope, id)
         self.code = lambda_.Code.from_asset(
-            str(REPO_ROOT), exclude=CODE_EXCLUDE, ignore_mode=IgnoreMode.GIT
+            str(REPO_ROOT), exclude=[*CODE_EXCLUDE, *include], ignore_mode=IgnoreMode.GIT
         )
         self.layer = lambda_.LayerVersion(
             self,

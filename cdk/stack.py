@@ -23,6 +23,7 @@ from cdk.indexer import Indexer
 from cdk.observability import Alarms
 from cdk.storage import Storage
 from cdk.users import Users
+from cdk.variant import CODE_INCLUDE, LocalStackVariant
 from cdk.waf import ApiFirewall
 from infra.rules import RuleSpec
 from infra.settings import Settings
@@ -40,12 +41,14 @@ class SeatLedgerStack(Stack):
         *,
         deps_dir: Path,
         rules: Sequence[RuleSpec],
+        variant: LocalStackVariant | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id, **kwargs)
-        code = LambdaCode(self, "Code", deps_dir=deps_dir)
+        extra = CODE_INCLUDE if variant else []
+        code = LambdaCode(self, "Code", deps_dir=deps_dir, include=extra)
         self.storage = Storage(self, "Storage")
-        self.bus = Bus(self, "Events")
+        self.bus = Bus(self, "Events", archive=not variant)
         self.alarms = Alarms(self, "Alarms")
         environment = self._environment()
 
@@ -96,27 +99,32 @@ class SeatLedgerStack(Stack):
             deferring=[by_name["reallocation"].handler, self.catch_up.handler],
         )
 
-        self.users = Users(self, "Users")
+        # The LocalStack variant has neither (cdk/variant.py): its API checks tokens.
+        self.users = None if variant else Users(self, "Users")
         self.api = Api(
             self,
             "Api",
             code=code,
             storage=self.storage,
             users=self.users,
+            variant=variant,
             environment=environment,
         )
-        ApiFirewall(self, "ApiFirewall", stage_arn=self.api.rest_api.deployment_stage.stage_arn)
-        self.dashboard = Dashboard(
-            self,
-            "Dashboard",
-            api=self.api.rest_api,
-            stream_consumers=[self.indexer.handler.function, self.forwarder.handler.function],
-            queues={c.spec.name: (c.queue, c.dead_letters) for c in self.consumers},
-        )
+        if not variant:  # LocalStack core has no WAF, and no CloudWatch dashboards
+            stage = self.api.rest_api.deployment_stage
+            ApiFirewall(self, "ApiFirewall", stage_arn=stage.stage_arn)
+            self.dashboard = Dashboard(
+                self,
+                "Dashboard",
+                api=self.api.rest_api,
+                stream_consumers=[self.indexer.handler.function, self.forwarder.handler.function],
+                queues={c.spec.name: (c.queue, c.dead_letters) for c in self.consumers},
+            )
 
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
-        CfnOutput(self, "UserPoolId", value=self.users.pool.user_pool_id)
-        CfnOutput(self, "UserPoolClientId", value=self.users.client.user_pool_client_id)
+        if self.users:
+            CfnOutput(self, "UserPoolId", value=self.users.pool.user_pool_id)
+            CfnOutput(self, "UserPoolClientId", value=self.users.client.user_pool_client_id)
         CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)
         CfnOutput(self, "EventTableName", value=self.storage.events.table_name)
         CfnOutput(self, "IndexTableName", value=self.storage.index.table_name)

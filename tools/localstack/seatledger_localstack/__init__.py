@@ -1,0 +1,1 @@
+"""seatledger's LocalStack Lambda runtime executor: functions as host processes (see executor)."""
