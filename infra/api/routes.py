@@ -31,7 +31,10 @@ def build_resolver() -> APIGatewayRestResolver:
     api.configure_openapi(
         title="seatledger",
         version="0.1.0",
-        description="Sell seats once, charge cards once. Client mistakes get 4xx with a reason.",
+        description="Sell seats once, charge cards once. Every refusal is an RFC 9457 problem "
+        "document (application/problem+json): type, title, status, detail, and `errors` per "
+        "invalid field. A method a path does not serve is 405 with `Allow`; an unknown path 404. "
+        "Lists are paged: pass `next_cursor` back as `cursor`.",
         security_schemes={
             "bearer": HTTPBearer(
                 bearerFormat="JWT",
