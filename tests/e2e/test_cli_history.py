@@ -137,6 +137,9 @@ def test_log_follow_prints_new_events_until_ctrl_c(stack: Api) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as at a terminal: a background job (CI's, say) starts with SIGINT ignored,
+        # which Python keeps, and the follower would never see the Ctrl-C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines: queue.Queue[str] = queue.Queue()
 
@@ -165,7 +168,14 @@ def test_log_follow_prints_new_events_until_ctrl_c(stack: Api) -> None:
         assert seen[0] == "OrderPlaced"
     finally:
         process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=30)
+        try:
+            _, err = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()  # say what it was doing, not just that it hung
+            _, err = process.communicate()
+            raise AssertionError(
+                f"log --follow ignored Ctrl-C; its stderr: {err[-3000:]}"
+            ) from None
     assert process.returncode == 0, err
     assert "Traceback" not in err
 
