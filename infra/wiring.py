@@ -69,13 +69,6 @@ def source(app: Ticketing) -> StoreSource:
     return StoreSource(app.recorder, app.name, app.mapper)
 
 
-def projectors(tables: ViewTables, app: Ticketing, logger: Any = None) -> list[Projector]:
-    return [
-        Projector(dynamodb(), tables.of(view.name), view, source(app), **_logger(logger))
-        for view in VIEWS
-    ]
-
-
 def reactor(reaction: Reaction, settings: Settings, app: Ticketing, logger: Any = None) -> Reactor:
     return Reactor(reaction, app, source(app), settings.accept_test_events, **_logger(logger))
 
@@ -133,11 +126,12 @@ def views_handle(
 ) -> Handle:
     """Every view's projector as one consumer (each event concerns one view), and one for each
     shadow table a rebuild asks the consumers to keep up (`following`: view -> table)."""
-    views = projectors(tables, app, logger)
     by_name = {view.name: view for view in VIEWS}
-    views += [
-        Projector(dynamodb(), table, by_name[name], source(app), **_logger(logger))
-        for name, table in (following or {}).items()
+    targets = [(view, tables.of(view.name)) for view in VIEWS]
+    targets += [(by_name[name], table) for name, table in (following or {}).items()]
+    views = [
+        Projector(dynamodb(), table, view, source(app), **_logger(logger))
+        for view, table in targets
     ]
 
     def handle(details: list[EventDetail]) -> list[Outcome]:

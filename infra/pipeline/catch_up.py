@@ -12,6 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from domain.application import Ticketing
 from infra.settings import Settings
+from infra.wiring import catch_up
 
 GRACE_SECONDS = 60.0  # what the bus is still delivering is left to it
 
@@ -26,8 +27,6 @@ class CatchUp:
     def handle(self, event: dict[str, Any]) -> dict[str, Any]:
         """A schedule's event (`grace_seconds` may say how far behind) -> what each consumer
         was handed, and which stopped (each goes on from its position next time)."""
-        from infra.wiring import catch_up
-
         grace = float(event.get("grace_seconds", GRACE_SECONDS))
         done = catch_up(self.settings, self.app, grace_seconds=grace, logger=self.logger)
         failed = {name: repr(e) for name, e in done.items() if isinstance(e, Exception)}

@@ -10,7 +10,7 @@ from domain.events import SeatRequested
 from domain.order import OrderStatus
 from domain.seat import seat_id
 from infra.gateway import SimulatedGateway
-from tests.apps import ticketing
+from tests.apps import application
 from tests.integration.test_ticketing_scenarios import dynamodb_env
 
 BUYERS = 50
@@ -19,7 +19,7 @@ BUYERS = 50
 def test_place_order_50_concurrent_buyers_of_one_seat_lose_nothing() -> None:
     # GIVEN a show, and one application per buyer (as separate processes would have)
     env = dynamodb_env()
-    apps = [ticketing(env=env, gateway=SimulatedGateway()) for _ in range(BUYERS)]
+    apps = [application(env=env, gateway=SimulatedGateway()) for _ in range(BUYERS)]
     show = apps[0].create_show(uuid4(), "Gig", seats=[{"label": "A-1", "price_cents": 9900}])
     start = threading.Barrier(BUYERS)
 

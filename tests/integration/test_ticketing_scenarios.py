@@ -8,7 +8,7 @@ from domain.application import Ticketing
 from infra.dynamodb import DynamoDBFactory
 from infra.gateway import SimulatedGateway
 from local.dynamodb import DynamoDBLocal
-from tests.apps import ticketing
+from tests.apps import application
 from tests.conftest import fresh_table_name
 from tests.unit.domain.scenarios import MakeApp, TicketingScenarios
 
@@ -27,7 +27,7 @@ class TestTicketingOnDynamoDB(TicketingScenarios):
         env = dynamodb_env()  # one table per test
 
         def make(gateway: SimulatedGateway) -> Ticketing:
-            app = ticketing(env=env, gateway=gateway)
+            app = application(env=env, gateway=gateway)
             assert isinstance(app.factory, DynamoDBFactory)
             return app
 

@@ -9,11 +9,11 @@ from uuid import uuid4
 from domain.application import Ticketing
 from domain.payment import CaptureResult, PaymentGateway, payment_id_for
 from domain.runner import Runner
-from tests.apps import ticketing
+from tests.apps import application
 
 
 def run_every_kind_of_event(gateway: PaymentGateway) -> Ticketing:
-    app = ticketing(gateway=gateway)
+    app = application(gateway=gateway)
     now = datetime(2026, 12, 1, tzinfo=UTC)
     app.clock = lambda: now
     show = app.create_show(

@@ -10,7 +10,7 @@ from domain.order import OrderStatus
 from domain.payment import CaptureResult, payment_id_for
 from domain.runner import Runner
 from infra.gateway import Refund, SimulatedGateway
-from tests.apps import ticketing
+from tests.apps import application
 
 DEADLINE = timedelta(minutes=10)
 
@@ -33,7 +33,7 @@ class SlowFirstAnswer(SimulatedGateway):
 def test_a_capture_answered_after_the_deadline_is_refunded_and_the_seat_passes_on() -> None:
     now = [datetime(2026, 12, 1, tzinfo=UTC)]
     gateway = SlowFirstAnswer(now, DEADLINE + timedelta(minutes=1))
-    app = ticketing(
+    app = application(
         env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, gateway=gateway, payment_deadline=DEADLINE
     )
     app.clock = lambda: now[0]

@@ -14,7 +14,7 @@ from domain import events
 from domain.base import DomainEvent
 from domain.events import PaymentDeclined
 from infra.gateway import SimulatedGateway
-from tests.apps import ticketing
+from tests.apps import application
 from tests.unit.every_event import run_every_kind_of_event
 
 EVENT_CLASSES = [
@@ -52,7 +52,7 @@ def assert_json_scalars(value: object) -> None:
 
 def test_mapper_upcasts_payment_declined_v1_with_a_default_reason() -> None:
     # GIVEN a PaymentDeclined stored before v2 added `reason` (and no class_version)
-    app = ticketing()
+    app = application()
     v1 = {"timestamp": "2024-05-01T10:00:00+00:00", "order_id": str(uuid4()), "attempt": 1}
     stored = StoredEvent(uuid4(), 3, "domain.events:PaymentDeclined", json.dumps(v1).encode())
     # WHEN it is read THEN it decodes as v2 with the default reason

@@ -11,7 +11,7 @@ from eventsourcing.persistence import StoredEvent
 from domain.application import Ticketing
 from domain.errors import InvalidShow, ShowTooLarge, UnknownSeat
 from domain.layout import MAX_SEATS, bands_from, places_of, prices_of
-from tests.apps import ticketing
+from tests.apps import application
 
 ROWS = [a + b for a in "ABCDEFGHIJ" for b in "ABCDEFGHIJKLMNOPQRST"]  # 200 rows
 
@@ -31,7 +31,7 @@ def stored_size(app: Ticketing, show_id: object) -> int:
 
 
 def test_show_sections_expand_to_section_row_seat_labels_with_prices() -> None:
-    app = ticketing()
+    app = application()
     show_id = app.create_show(
         uuid4(),
         "Opera",
@@ -82,7 +82,7 @@ def test_listed_seats_take_labels_of_one_to_three_parts() -> None:
 
 def test_a_show_stored_before_sections_joined_labels_still_loads_and_sells() -> None:
     # GIVEN a ShowCreated as stored before: a section's bands, rows named plainly, no flag
-    app = ticketing()
+    app = application()
     show_id = uuid4()
     old = {
         "timestamp": "2024-05-01T10:00:00+00:00",
@@ -114,7 +114,7 @@ def test_show_listed_seats_round_trip_through_compact_bands() -> None:
 
 def test_show_of_50000_listed_seats_stores_well_under_300_kb() -> None:
     # GIVEN 50,000 seats listed one by one: price tiers by row, every tenth seat cheaper
-    app = ticketing()
+    app = application()
     seats = fifty_thousand_seats(lambda r, n: 1500 if n % 10 == 0 else 9000 - 25 * (r // 20))
     # WHEN the show is created THEN its one stored event is small, and every seat is priced
     show_id = app.create_show(uuid4(), "Stadium", seats=seats)
@@ -126,7 +126,7 @@ def test_show_of_50000_listed_seats_stores_well_under_300_kb() -> None:
 
 def test_show_of_50000_seats_alternating_prices_still_fits_300_kb() -> None:
     # GIVEN the worst realistic case: prices change seat by seat
-    app = ticketing()
+    app = application()
     show_id = app.create_show(
         uuid4(), "Chequerboard", seats=fifty_thousand_seats(lambda r, n: 1000 + 100 * (n % 2))
     )

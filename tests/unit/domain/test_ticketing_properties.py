@@ -20,7 +20,7 @@ from domain.order import Order, OrderStatus
 from domain.payment import GatewayTimeout, payment_id_for
 from domain.runner import Runner
 from infra.gateway import SimulatedGateway
-from tests.apps import ticketing
+from tests.apps import application
 
 PRICES = {"A-1": 1000, "A-2": 2000, "A-3": 3000, "B-1": 5000, "B-2": 7000}
 TOKENS = ["tok_visa", "tok_chargeDeclined", "tok_timeoutOnce", "tok_noAnswer"]
@@ -45,7 +45,7 @@ def test_ticketing_invariants_hold_for_any_interleaving(
 ) -> None:
     # GIVEN a show of five seats
     gateway = SimulatedGateway()
-    app = ticketing(
+    app = application(
         env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, gateway=gateway, payment_deadline=DEADLINE
     )
     now = [datetime(2026, 12, 1, tzinfo=UTC)]

@@ -6,7 +6,7 @@ import pytest
 
 from domain.application import Ticketing
 from infra.gateway import SimulatedGateway
-from tests.apps import ticketing
+from tests.apps import application
 from tests.unit.domain.scenarios import MakeApp, TicketingScenarios
 
 
@@ -14,6 +14,6 @@ class TestTicketingInMemory(TicketingScenarios):
     @pytest.fixture
     def make_app(self) -> MakeApp:
         def make(gateway: SimulatedGateway) -> Ticketing:
-            return ticketing(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, gateway=gateway)
+            return application(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, gateway=gateway)
 
         return make

@@ -15,7 +15,7 @@ from infra.gateway import SimulatedGateway
 from infra.mapping import PydanticMapper
 from infra.pipeline.source import fact_of_stored
 from projections.base import fact_of
-from tests.apps import ticketing
+from tests.apps import application
 from tests.unit.every_event import run_every_kind_of_event
 
 
@@ -36,7 +36,7 @@ def test_stored_events_read_fast_give_the_facts_the_bus_envelope_gives() -> None
 
 
 def test_an_old_stored_version_is_upcast_on_the_fast_reading_too() -> None:
-    app = ticketing(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, gateway=SimulatedGateway())
+    app = application(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, gateway=SimulatedGateway())
     show = app.create_show(uuid.uuid4(), "Gig", seats=[{"label": "B-2", "price_cents": 900}])
     app.place_order(show, "erin", ["B-2"], "k", "tok_chargeDeclined")
     Runner(app).run_until_quiet()
