@@ -213,11 +213,17 @@ class Children:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        """Stopped in the reverse order of their start: moto, which the others call, goes last,
-        so a function finishing its work while it stops is not left retrying a dead endpoint."""
-        for name, process in reversed(self.processes):
+        """The functions stop together; moto, started first and called by all of them, stops
+        after them, so none is left retrying a dead endpoint until it is killed."""
+        self._stop(self.processes[1:])
+        self._stop(self.processes[:1])
+
+    @staticmethod
+    def _stop(processes: list[tuple[str, subprocess.Popen[str]]]) -> None:
+        for _, process in processes:
             if process.poll() is None:
                 process.terminate()
+        for name, process in processes:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
